@@ -1,0 +1,75 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export type Database = {
+  db: Db;
+  /** What the node is connected to, for start-up output (never the password). */
+  describe: string;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "../../migrations");
+
+export type PostgresOptions = {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  ssl?: boolean;
+  /** Pool size; Kong's `pg_max_concurrent_queries` is the nearest option. */
+  max?: number;
+};
+
+export function openPostgres(opts: PostgresOptions | { connectionString: string }): Database {
+  const pool = new pg.Pool({ ...opts, max: "max" in opts ? opts.max : 10 });
+  // An idle client that loses its server must not take the process down with it.
+  pool.on("error", (e) => console.error(`[lintel] postgres: ${e.message}`));
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const describe =
+    "connectionString" in opts
+      ? `postgres ${redact(opts.connectionString)}`
+      : `postgres ${opts.user}@${opts.host}:${opts.port}/${opts.database}`;
+  return {
+    db,
+    describe,
+    migrate: () => migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => pool.end(),
+  };
+}
+
+/** The embedded default: PGlite persisted in a folder (or in memory when `dataDir` is undefined). */
+export function openPglite(dataDir: string | undefined): Database {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    describe: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
+    migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.close(),
+  };
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable DATABASE_URL)";
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { EMPTY_CONFIG_HASH, calculateConfigHash } from "./config-hash";
+import { luaNumber } from "./lua-number";
+
+// Vectors from Kong's spec/01-unit/19-hybrid/02-clustering_spec.lua ("calculate_config_hash").
+describe("calculateConfigHash (Kong's algorithm)", () => {
+  it("hashes an empty config as Kong does", () => {
+    expect(calculateConfigHash({}).config).toBe("2da3c26e4dbd6dd6ea3ab60a3dd7fb3e");
+  });
+
+  it("hashes empty routes, services and plugins as Kong does", () => {
+    const h = calculateConfigHash({ routes: {}, services: {}, plugins: {} });
+    expect(h.config).toBe("81aac97a81ad03c0cf0b36663806488e");
+    expect(h.upstreams).toBe(EMPTY_CONFIG_HASH);
+    expect(h.routes).toBe(h.services);
+  });
+
+  it("hashes empty upstreams and targets as Kong does", () => {
+    expect(calculateConfigHash({ upstreams: {}, targets: {} }).config).toBe("4d60dd9998ea4314039da5ca2f1db96f");
+  });
+
+  it("does not depend on key order", () => {
+    const a = calculateConfigHash({ services: [{ host: "a", port: 80, name: "x" }], _format_version: "3.0" });
+    const b = calculateConfigHash({ _format_version: "3.0", services: [{ name: "x", port: 80, host: "a" }] });
+    expect(a).toEqual(b);
+  });
+
+  it("changes when any value changes", () => {
+    const a = calculateConfigHash({ services: [{ host: "a", port: 80 }] });
+    const b = calculateConfigHash({ services: [{ host: "a", port: 81 }] });
+    expect(a.services).not.toBe(b.services);
+    expect(a.config).not.toBe(b.config);
+    expect(a.routes).toBe(b.routes);
+  });
+
+  it("folds the buffer past a megabyte, so huge configs still hash", () => {
+    const services = Array.from({ length: 20_000 }, (_, i) => ({ name: `service-${i}`, host: "h".repeat(80) }));
+    const h = calculateConfigHash({ services });
+    expect(h.services).toMatch(/^[0-9a-f]{32}$/);
+    services[19_999] = { name: "service-19999", host: "other" };
+    expect(calculateConfigHash({ services }).services).not.toBe(h.services);
+  });
+});
+
+describe("luaNumber (%.14g)", () => {
+  it.each([
+    [80, "80"],
+    [0, "0"],
+    [-3, "-3"],
+    [1.5, "1.5"],
+    [0.1, "0.1"],
+    [1e14, "1e+14"],
+    [123456789012345, "1.2345678901234e+14"],
+    [123456789012355, "1.2345678901236e+14"],
+    [5e-15, "5e-15"],
+    [0.00001, "1e-05"],
+    [0.0001, "0.0001"],
+    [1 / 3, "0.33333333333333"],
+  ])("formats %d as %s", (n, text) => {
+    expect(luaNumber(n)).toBe(text);
+  });
+});

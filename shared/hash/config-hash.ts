@@ -1,0 +1,144 @@
+import { md5 } from "@noble/hashes/legacy.js";
+import { toHex } from "../util/bytes";
+import { luaNumber } from "./lua-number";
+
+/*
+ * Kong's `calculate_config_hash` (kong/clustering/config_helper.lua), so that a Lintel CP and a Kong
+ * CP give the same hash for the same config: values are written into one byte buffer in a
+ * canonical order (map keys sorted bytewise, arrays joined with ";"), and whenever the buffer has
+ * grown past 1,000,000 bytes it is replaced by its own raw MD5 before the next value is written.
+ */
+
+export const EMPTY_CONFIG_HASH = "0".repeat(32);
+const FOLD_AT = 1_000_000;
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+class Sink {
+  private buf = new Uint8Array(1 << 16);
+  private len = 0;
+  private readonly encoder = new TextEncoder();
+
+  get length(): number {
+    return this.len;
+  }
+
+  put(text: string): void {
+    this.reserve(text.length * 3);
+    this.len += this.encoder.encodeInto(text, this.buf.subarray(this.len)).written;
+  }
+
+  set(bytes: Uint8Array): void {
+    this.len = 0;
+    this.reserve(bytes.length);
+    this.buf.set(bytes);
+    this.len = bytes.length;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  private reserve(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+}
+
+/** Lua's `sort` on string keys compares bytes; for UTF-8 that is code point order. */
+function compareKeys(a: string, b: string): number {
+  const ai = a[Symbol.iterator]();
+  const bi = b[Symbol.iterator]();
+  for (;;) {
+    const x = ai.next();
+    const y = bi.next();
+    if (x.done || y.done) return x.done ? (y.done ? 0 : -1) : 1;
+    const cx = x.value.codePointAt(0) ?? 0;
+    const cy = y.value.codePointAt(0) ?? 0;
+    if (cx !== cy) return cx - cy;
+  }
+}
+
+function write(value: JsonValue | undefined, o: Sink): void {
+  if (o.length > FOLD_AT) o.set(md5(o.bytes()));
+  if (value === null || value === undefined) {
+    o.put("/null/");
+  } else if (typeof value === "string") {
+    o.put(value);
+  } else if (typeof value === "number") {
+    o.put(luaNumber(value));
+  } else if (typeof value === "boolean") {
+    o.put(value ? "true" : "false");
+  } else if (Array.isArray(value)) {
+    if (value.length === 0) {
+      o.put("{}");
+    } else if (value.length <= 5) {
+      // Kong unrolls arrays of up to five items, without a trailing separator
+      value.forEach((item, i) => {
+        if (i > 0) o.put(";");
+        write(item, o);
+      });
+    } else {
+      for (const item of value) {
+        write(item, o);
+        o.put(";");
+      }
+    }
+  } else {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    if (keys.length === 0) {
+      o.put("{}");
+      return;
+    }
+    keys.sort(compareKeys);
+    for (const key of keys) {
+      o.put(key);
+      o.put(":");
+      write(value[key], o);
+      o.put(";");
+    }
+  }
+}
+
+function hashOf(value: JsonValue | undefined, o: Sink): string {
+  if (value === undefined) return EMPTY_CONFIG_HASH;
+  o.set(new Uint8Array(0));
+  write(value, o);
+  return toHex(md5(o.bytes()));
+}
+
+export type ConfigHashes = {
+  config: string;
+  routes: string;
+  services: string;
+  plugins: string;
+  upstreams: string;
+  targets: string;
+};
+
+const SPLIT = ["routes", "services", "plugins", "upstreams", "targets"] as const;
+
+/** Returns Kong's `config_hash` and the per-type hashes it sends alongside. */
+export function calculateConfigHash(config: { [key: string]: JsonValue | undefined }): ConfigHashes {
+  const o = new Sink();
+  const rest: { [key: string]: JsonValue } = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v !== undefined && !(SPLIT as readonly string[]).includes(k)) rest[k] = v;
+  }
+  const [routes, services, plugins, upstreams, targets] = SPLIT.map((k) => hashOf(config[k], o)) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const restHash = hashOf(rest, o);
+  const config_hash = toHex(
+    md5(new TextEncoder().encode(routes + services + plugins + upstreams + targets + restHash)),
+  );
+  return { config: config_hash, routes, services, plugins, upstreams, targets };
+}

@@ -1,0 +1,144 @@
+import { CompactSign, compactVerify, decodeProtectedHeader } from "jose";
+import type { ClusterIdentity } from "../cluster/keys";
+import { certificateKey } from "../cluster/keys";
+import { certificatesDer } from "../cluster/pem";
+import { concatBytes, fromUtf8, gunzip, gzip, sha256Hex, utf8 } from "../util/bytes";
+import { type Result, err, ok } from "../util/result";
+import type { Envelope, Manifest } from "./envelope";
+
+/*
+ * A snapshot on the wire and at rest:
+ *   u32 big-endian length N | N bytes: compact JWS of the Manifest | gzip of the Envelope JSON
+ * The JWS signs the manifest, which names the SHA-256 of the gzip bytes: the signature covers every
+ * byte, and version, hash and size can be checked before anything is inflated.
+ */
+
+export async function sealSnapshot(
+  envelope: Envelope,
+  identity: ClusterIdentity,
+  kid: string,
+): Promise<{ bytes: Uint8Array; manifest: Manifest }> {
+  const json = utf8.encode(JSON.stringify(envelope));
+  const compressed = await gzip(json);
+  const manifest: Manifest = {
+    version: envelope.version,
+    config_hash: envelope.config_hash,
+    sha256: await sha256Hex(compressed),
+    size: json.length,
+    created_at: envelope.created_at,
+    cp_id: envelope.cp_id,
+  };
+  const header: Record<string, unknown> = { alg: identity.alg, typ: "lintel-snapshot+jwt", kid };
+  const jws = utf8.encode(
+    await new CompactSign(utf8.encode(JSON.stringify(manifest)))
+      .setProtectedHeader(header)
+      .sign(identity.privateKey),
+  );
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, jws.length);
+  return { bytes: concatBytes([length, jws, compressed]), manifest };
+}
+
+export type OpenError =
+  | { reason: "malformed" }
+  | { reason: "too_large"; size: number; limit: number }
+  | { reason: "bad_signature" }
+  | { reason: "digest_mismatch" }
+  | { reason: "stale"; version: number; current: number }
+  | { reason: "bad_schema"; detail: string };
+
+export type OpenOptions = {
+  /** Certificates (PEM) whose keys may sign snapshots. */
+  signers: readonly Uint8Array[];
+  /** `cluster_max_payload`: the largest inflated snapshot accepted, in bytes. */
+  maxPayload: number;
+  /** Refuse versions below this one (rollback protection). */
+  minVersion?: number;
+};
+
+/** Reads the manifest after checking its signature; the payload is not inflated. */
+export async function openManifest(
+  bytes: Uint8Array,
+  opts: OpenOptions,
+): Promise<Result<{ manifest: Manifest; payload: Uint8Array }, OpenError>> {
+  if (bytes.length < 4) return err({ reason: "malformed" });
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
+  if (n > bytes.length - 4) return err({ reason: "malformed" });
+  const jws = fromUtf8.decode(bytes.subarray(4, 4 + n));
+  const payload = bytes.subarray(4 + n);
+  let alg: string;
+  try {
+    const header = decodeProtectedHeader(jws);
+    if (typeof header.alg !== "string") return err({ reason: "malformed" });
+    alg = header.alg;
+  } catch {
+    return err({ reason: "malformed" });
+  }
+  let manifest: Manifest | undefined;
+  for (const signer of opts.signers) {
+    const key = await certificateKey(signer, alg);
+    if (!key) continue;
+    try {
+      const verified = await compactVerify(jws, key, { algorithms: [alg] });
+      manifest = JSON.parse(fromUtf8.decode(verified.payload)) as Manifest;
+      break;
+    } catch {
+      // try the next trusted signer
+    }
+  }
+  if (!manifest) return err({ reason: "bad_signature" });
+  if (typeof manifest.version !== "number" || typeof manifest.size !== "number") {
+    return err({ reason: "malformed" });
+  }
+  if (manifest.size > opts.maxPayload) {
+    return err({ reason: "too_large", size: manifest.size, limit: opts.maxPayload });
+  }
+  if (opts.minVersion !== undefined && manifest.version < opts.minVersion) {
+    return err({ reason: "stale", version: manifest.version, current: opts.minVersion });
+  }
+  if ((await sha256Hex(payload)) !== manifest.sha256) return err({ reason: "digest_mismatch" });
+  return ok({ manifest, payload });
+}
+
+/** Verifies and inflates a snapshot. */
+export async function openSnapshot(
+  bytes: Uint8Array,
+  opts: OpenOptions,
+): Promise<Result<{ manifest: Manifest; envelope: Envelope }, OpenError>> {
+  const opened = await openManifest(bytes, opts);
+  if (!opened.ok) return opened;
+  const { manifest, payload } = opened.value;
+  let json: Uint8Array | undefined;
+  try {
+    json = await gunzip(payload, manifest.size);
+  } catch {
+    return err({ reason: "malformed" });
+  }
+  if (!json || json.length !== manifest.size) return err({ reason: "malformed" });
+  let envelope: Envelope;
+  try {
+    envelope = JSON.parse(fromUtf8.decode(json)) as Envelope;
+  } catch {
+    return err({ reason: "malformed" });
+  }
+  const shape = checkEnvelope(envelope, manifest);
+  if (shape) return err({ reason: "bad_schema", detail: shape });
+  return ok({ manifest, envelope });
+}
+
+function checkEnvelope(e: Envelope, m: Manifest): string | undefined {
+  if (typeof e !== "object" || e === null) return "envelope is not an object";
+  if (e.version !== m.version) return "version differs from the signed manifest";
+  if (e.config_hash !== m.config_hash) return "config_hash differs from the signed manifest";
+  const c = e.config;
+  if (typeof c !== "object" || c === null || c._format_version !== "3.0") {
+    return "config is not a 3.0 declarative config";
+  }
+  if (!Array.isArray(c.services) || !Array.isArray(c.routes)) return "services and routes must be arrays";
+  return undefined;
+}
+
+/** Convenience for callers holding PEM text. */
+export function signerCertificates(pem: string): Uint8Array[] {
+  return certificatesDer(pem);
+}

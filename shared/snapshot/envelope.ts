@@ -1,0 +1,38 @@
+import type { DeclarativeConfig } from "../declarative/config";
+
+/** Per-type hashes as Kong reports them next to `config_hash`. */
+export type ConfigHashes = {
+  config: string;
+  routes: string;
+  services: string;
+  plugins: string;
+  upstreams: string;
+  targets: string;
+};
+
+/** What a signed snapshot carries once inflated. */
+export type Envelope = {
+  /** Monotonic config version of the cluster: a DP never applies a lower one. */
+  version: number;
+  config_hash: string;
+  hashes: ConfigHashes;
+  /** Seconds since the epoch. */
+  created_at: number;
+  cp_id: string;
+  config: DeclarativeConfig;
+};
+
+/**
+ * The signed part of a snapshot: small, so the DP can refuse an old, oversized or foreign snapshot
+ * before it inflates anything. `sha256` binds the gzip bytes that follow it.
+ */
+export type Manifest = {
+  version: number;
+  config_hash: string;
+  /** Hex SHA-256 of the gzip bytes. */
+  sha256: string;
+  /** Length of the inflated JSON in bytes. */
+  size: number;
+  created_at: number;
+  cp_id: string;
+};
