@@ -1,6 +1,6 @@
 import { CompactSign, compactVerify, decodeProtectedHeader } from "jose";
 import { base64ToBytes, bytesToBase64, fromUtf8, utf8 } from "../util/bytes";
-import { type Result, err, ok } from "../util/result";
+import { err, ok, type Result } from "../util/result";
 import { type ClusterIdentity, certificateKey } from "./keys";
 import type { TrustError, TrustPolicy } from "./trust";
 
@@ -33,7 +33,11 @@ export async function signHandshake(
     jti: claims.jti,
   };
   return new CompactSign(utf8.encode(JSON.stringify(body)))
-    .setProtectedHeader({ alg: identity.alg, typ: "lintel-handshake+jwt", x5c: identity.chain.map(bytesToBase64) })
+    .setProtectedHeader({
+      alg: identity.alg,
+      typ: "lintel-handshake+jwt",
+      x5c: identity.chain.map(bytesToBase64),
+    })
     .sign(identity.privateKey);
 }
 

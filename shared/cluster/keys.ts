@@ -1,5 +1,5 @@
 import { importPKCS8, importX509 } from "jose";
-import { type Result, err, ok } from "../util/result";
+import { err, ok, type Result } from "../util/result";
 import { certificatesDer, derToPem, pemBlocks } from "./pem";
 
 /** JWS algorithms a cluster key may sign with, chosen by the key's type and curve. */

@@ -1,5 +1,5 @@
 import { sha256Hex } from "../util/bytes";
-import { type Result, err, ok } from "../util/result";
+import { err, ok, type Result } from "../util/result";
 
 export type TrustError =
   | { reason: "no_certificate" }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_CONFIG_HASH, calculateConfigHash } from "./config-hash";
+import { calculateConfigHash, EMPTY_CONFIG_HASH } from "./config-hash";
 import { luaNumber } from "./lua-number";
 
 // Vectors from Kong's spec/01-unit/19-hybrid/02-clustering_spec.lua ("calculate_config_hash").
@@ -16,7 +16,46 @@ describe("calculateConfigHash (Kong's algorithm)", () => {
   });
 
   it("hashes empty upstreams and targets as Kong does", () => {
-    expect(calculateConfigHash({ upstreams: {}, targets: {} }).config).toBe("4d60dd9998ea4314039da5ca2f1db96f");
+    expect(calculateConfigHash({ upstreams: {}, targets: {} }).config).toBe(
+      "4d60dd9998ea4314039da5ca2f1db96f",
+    );
+  });
+
+  it("hashes Kong's complex table to Kong's value", () => {
+    const six = ["v1", "v2", "v3", "v4", "v5", "v6"];
+    const plugins = [
+      { name: "0", config: { param: "value" } },
+      { name: "1", config: { param: six } },
+      { name: "2", config: { param: six.slice(0, 5) } },
+      { name: "3", config: { param: six.slice(0, 4) } },
+      { name: "4", config: { param: six.slice(0, 3) } },
+      { name: "5", config: { param: six.slice(0, 2) } },
+      { name: "6", config: { param: six.slice(0, 1) } },
+      { name: "7", config: { param: {} } },
+      { name: "8", config: { param: "value", array: six } },
+      {
+        name: "9",
+        config: {
+          bool1: true,
+          bool2: false,
+          number: 1,
+          double: 1.1,
+          empty: {},
+          null: null,
+          string: "test",
+          hash: { k: "v" },
+          array: six,
+        },
+      },
+    ];
+    const consumers = Array.from({ length: 1000 }, (_, i) => ({ username: `user-${i + 1}` }));
+    expect(calculateConfigHash({ plugins, consumers }).config).toBe("675ff4b6b1c8cefa5198284110786ad0");
+  });
+
+  it("gives Kong's per-type hashes for empty lists", () => {
+    const h = calculateConfigHash({ routes: [], services: [], plugins: [] });
+    expect(h.routes).toBe("99914b932bd37a50b983c5e7c90ae93b");
+    expect(h.targets).toBe(EMPTY_CONFIG_HASH);
   });
 
   it("does not depend on key order", () => {
@@ -34,7 +73,10 @@ describe("calculateConfigHash (Kong's algorithm)", () => {
   });
 
   it("folds the buffer past a megabyte, so huge configs still hash", () => {
-    const services = Array.from({ length: 20_000 }, (_, i) => ({ name: `service-${i}`, host: "h".repeat(80) }));
+    const services = Array.from({ length: 20_000 }, (_, i) => ({
+      name: `service-${i}`,
+      host: "h".repeat(80),
+    }));
     const h = calculateConfigHash({ services });
     expect(h.services).toMatch(/^[0-9a-f]{32}$/);
     services[19_999] = { name: "service-19999", host: "other" };

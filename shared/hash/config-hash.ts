@@ -12,8 +12,6 @@ import { luaNumber } from "./lua-number";
 export const EMPTY_CONFIG_HASH = "0".repeat(32);
 const FOLD_AT = 1_000_000;
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
 class Sink {
   private buf = new Uint8Array(1 << 16);
   private len = 0;
@@ -63,7 +61,7 @@ function compareKeys(a: string, b: string): number {
   }
 }
 
-function write(value: JsonValue | undefined, o: Sink): void {
+function write(value: unknown, o: Sink): void {
   if (o.length > FOLD_AT) o.set(md5(o.bytes()));
   if (value === null || value === undefined) {
     o.put("/null/");
@@ -88,8 +86,9 @@ function write(value: JsonValue | undefined, o: Sink): void {
         o.put(";");
       }
     }
-  } else {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+  } else if (typeof value === "object") {
+    const map = value as Record<string, unknown>;
+    const keys = Object.keys(map).filter((k) => map[k] !== undefined);
     if (keys.length === 0) {
       o.put("{}");
       return;
@@ -98,13 +97,15 @@ function write(value: JsonValue | undefined, o: Sink): void {
     for (const key of keys) {
       o.put(key);
       o.put(":");
-      write(value[key], o);
+      write(map[key], o);
       o.put(";");
     }
+  } else {
+    throw new TypeError(`cannot hash a ${typeof value} (JSON types only)`);
   }
 }
 
-function hashOf(value: JsonValue | undefined, o: Sink): string {
+function hashOf(value: unknown, o: Sink): string {
   if (value === undefined) return EMPTY_CONFIG_HASH;
   o.set(new Uint8Array(0));
   write(value, o);
@@ -123,9 +124,9 @@ export type ConfigHashes = {
 const SPLIT = ["routes", "services", "plugins", "upstreams", "targets"] as const;
 
 /** Returns Kong's `config_hash` and the per-type hashes it sends alongside. */
-export function calculateConfigHash(config: { [key: string]: JsonValue | undefined }): ConfigHashes {
+export function calculateConfigHash(config: Readonly<Record<string, unknown>>): ConfigHashes {
   const o = new Sink();
-  const rest: { [key: string]: JsonValue } = {};
+  const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
     if (v !== undefined && !(SPLIT as readonly string[]).includes(k)) rest[k] = v;
   }

@@ -3,7 +3,7 @@ import type { ClusterIdentity } from "../cluster/keys";
 import { certificateKey } from "../cluster/keys";
 import { certificatesDer } from "../cluster/pem";
 import { concatBytes, fromUtf8, gunzip, gzip, sha256Hex, utf8 } from "../util/bytes";
-import { type Result, err, ok } from "../util/result";
+import { err, ok, type Result } from "../util/result";
 import type { Envelope, Manifest } from "./envelope";
 
 /*
@@ -28,10 +28,9 @@ export async function sealSnapshot(
     created_at: envelope.created_at,
     cp_id: envelope.cp_id,
   };
-  const header: Record<string, unknown> = { alg: identity.alg, typ: "lintel-snapshot+jwt", kid };
   const jws = utf8.encode(
     await new CompactSign(utf8.encode(JSON.stringify(manifest)))
-      .setProtectedHeader(header)
+      .setProtectedHeader({ alg: identity.alg, typ: "lintel-snapshot+jwt", kid })
       .sign(identity.privateKey),
   );
   const length = new Uint8Array(4);
@@ -134,7 +133,9 @@ function checkEnvelope(e: Envelope, m: Manifest): string | undefined {
   if (typeof c !== "object" || c === null || c._format_version !== "3.0") {
     return "config is not a 3.0 declarative config";
   }
-  if (!Array.isArray(c.services) || !Array.isArray(c.routes)) return "services and routes must be arrays";
+  for (const key of ["services", "routes"] as const) {
+    if (c[key] !== undefined && !Array.isArray(c[key])) return `${key} must be an array`;
+  }
   return undefined;
 }
 

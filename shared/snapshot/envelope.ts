@@ -1,14 +1,5 @@
 import type { DeclarativeConfig } from "../declarative/config";
-
-/** Per-type hashes as Kong reports them next to `config_hash`. */
-export type ConfigHashes = {
-  config: string;
-  routes: string;
-  services: string;
-  plugins: string;
-  upstreams: string;
-  targets: string;
-};
+import type { ConfigHashes } from "../hash/config-hash";
 
 /** What a signed snapshot carries once inflated. */
 export type Envelope = {

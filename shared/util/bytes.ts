@@ -1,6 +1,12 @@
 /** Byte helpers shared by both sides; only what ES2022 and Web APIs give. */
 
 export const utf8 = new TextEncoder();
+
+/**
+ * Web APIs take bytes backed by an ArrayBuffer (never a SharedArrayBuffer); every byte array in
+ * Lintel is one, so this only tells the compiler so.
+ */
+export const buf = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
 export const fromUtf8 = new TextDecoder();
 
 export function toHex(bytes: Uint8Array): string {
@@ -37,12 +43,12 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", buf(bytes))));
 }
 
-async function pipeThrough(bytes: Uint8Array, stream: TransformStream<Uint8Array, Uint8Array>) {
+async function pipeThrough(bytes: Uint8Array, stream: CompressionStream | DecompressionStream) {
   const chunks: Uint8Array[] = [];
-  const reader = new Blob([bytes]).stream().pipeThrough(stream).getReader();
+  const reader = new Blob([buf(bytes)]).stream().pipeThrough(stream).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -62,7 +68,7 @@ export function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 export async function gunzip(bytes: Uint8Array, limit: number): Promise<Uint8Array | undefined> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+  const reader = new Blob([buf(bytes)]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { KONG_VERSION, LINTEL_VERSION } from "../../shared/version";
+import type { DataPlaneStore } from "../cluster/data-planes";
+import type { Daos } from "../dao";
+import { mountClustering } from "./clustering";
+import { mountEntity, mountNested } from "./entity-endpoints";
+import { notFound, unexpected } from "./kong-response";
+
+export type AdminDeps = {
+  daos: Daos;
+  dataPlanes: DataPlaneStore;
+  nodeId: string;
+  hostname: string;
+  /** The options the node runs with, for `/` (secrets already removed). */
+  configuration: Record<string, unknown>;
+  now?: () => number;
+  log?: (message: string) => void;
+};
+
+/** Largest Admin API request body accepted. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Kong's Admin API for the entities Lintel serves so far. */
+export function createAdminApp(deps: AdminDeps): Hono {
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const log = deps.log ?? ((m: string) => console.error(m));
+  const app = new Hono({ strict: false });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ message: "Request body too large" }, 413),
+    }),
+  );
+
+  app.get("/", (c) =>
+    c.json({
+      version: KONG_VERSION,
+      lintel_version: LINTEL_VERSION,
+      tagline: "Welcome to Lintel",
+      hostname: deps.hostname,
+      node_id: deps.nodeId,
+      configuration: deps.configuration,
+      plugins: { available_on_server: {}, enabled_in_cluster: [] },
+    }),
+  );
+
+  mountEntity(app, deps.daos, deps.daos.services);
+  mountEntity(app, deps.daos, deps.daos.routes);
+  mountNested(app, deps.daos, deps.daos.services, deps.daos.routes, {
+    field: "service",
+    column: "service_id",
+  });
+  mountClustering(app, deps.dataPlanes, now);
+
+  app.notFound(notFound);
+  app.onError((e, c) => {
+    log(
+      `[lintel] admin: ${c.req.method} ${c.req.path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    );
+    return unexpected(c);
+  });
+  return app;
+}

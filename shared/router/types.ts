@@ -1,0 +1,25 @@
+import type { ExportedRoute, ExportedService } from "../declarative/config";
+
+/** What the router sees of a request. `path` is normalised and without the query string. */
+export type RouterRequest = {
+  method: string;
+  /** Host without port, lower case. */
+  host: string;
+  port: number;
+  path: string;
+  scheme: "http" | "https";
+  headers: { get(name: string): string | null };
+};
+
+export type RouteMatch = {
+  route: ExportedRoute;
+  /** Undefined for a serviceless route, or one whose service is absent from the config. */
+  service: ExportedService | undefined;
+  /** The route path that matched (prefix, or the regex match's text); undefined without paths. */
+  matchedPath: string | undefined;
+};
+
+/** Every router implementation answers the same contract and passes the same suite. */
+export interface Router {
+  match(request: RouterRequest): RouteMatch | undefined;
+}
