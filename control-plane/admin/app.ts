@@ -14,6 +14,8 @@ export type AdminDeps = {
   hostname: string;
   /** The options the node runs with, for `/` (secrets already removed). */
   configuration: Record<string, unknown>;
+  /** The config hash the cluster currently publishes. */
+  currentHash: () => string | undefined;
   now?: () => number;
   log?: (message: string) => void;
 };
@@ -53,7 +55,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
     field: "service",
     column: "service_id",
   });
-  mountClustering(app, deps.dataPlanes, now);
+  mountClustering(app, deps.dataPlanes, now, deps.currentHash);
 
   app.notFound(notFound);
   app.onError((e, c) => {

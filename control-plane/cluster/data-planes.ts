@@ -1,4 +1,5 @@
-import { asc, eq, gt, lt, sql } from "drizzle-orm";
+import { asc, eq, gt, lt } from "drizzle-orm";
+import { PING_WAIT } from "../../shared/cluster/messages";
 import type { Db } from "../db/client";
 import { clusteringDataPlanes } from "../db/schema";
 
@@ -39,8 +40,12 @@ export class DataPlaneStore {
       .onConflictDoUpdate({ target: clusteringDataPlanes.id, set: { ...rest, updated_at: dp.last_seen } });
   }
 
-  /** A page of data planes, with Kong's `ttl` (seconds until purged); expired entries are purged. */
-  async page(size: number, after: string | undefined, now: number) {
+  /**
+   * A page of data planes, with Kong's `ttl` (seconds until purged); expired entries are purged.
+   * `sync_status` is `normal` only for a DP that pinged recently with `currentHash`: unlike Kong,
+   * a DP that went away or serves an older config is not shown as in sync.
+   */
+  async page(size: number, after: string | undefined, now: number, currentHash: string | undefined) {
     await this.db
       .delete(clusteringDataPlanes)
       .where(lt(clusteringDataPlanes.last_seen, now - this.purgeDelay));
@@ -52,6 +57,7 @@ export class DataPlaneStore {
       .limit(size + 1);
     const data = rows.slice(0, size).map(({ updated_at: _u, ...r }) => ({
       ...r,
+      sync_status: liveStatus(r.sync_status as SyncStatus, r.config_hash, r.last_seen, now, currentHash),
       ttl: Math.max(0, r.last_seen + this.purgeDelay - now),
     }));
     const last = data[data.length - 1];
@@ -64,11 +70,15 @@ export class DataPlaneStore {
     const [row] = await this.db.select().from(clusteringDataPlanes).where(eq(clusteringDataPlanes.id, id));
     return row;
   }
+}
 
-  /** Marks every DP whose hash is not `hash` as out of sync, and those serving it as in sync. */
-  async resync(hash: string): Promise<void> {
-    await this.db.update(clusteringDataPlanes).set({
-      sync_status: sql`case when ${clusteringDataPlanes.sync_status} in ('normal', 'unknown') then (case when ${clusteringDataPlanes.config_hash} = ${hash} then 'normal' else 'unknown' end) else ${clusteringDataPlanes.sync_status} end`,
-    });
-  }
+function liveStatus(
+  stored: SyncStatus,
+  hash: string,
+  lastSeen: number,
+  now: number,
+  currentHash: string | undefined,
+): SyncStatus {
+  if (stored !== "normal" && stored !== "unknown") return stored;
+  return hash === currentHash && now - lastSeen <= PING_WAIT ? "normal" : "unknown";
 }

@@ -1,0 +1,196 @@
+import { type ReplayGuard, verifyHandshake } from "../../shared/cluster/handshake";
+import { type BasicInfo, PING_WAIT, parseDpMessage } from "../../shared/cluster/messages";
+import type { TrustPolicy } from "../../shared/cluster/trust";
+import { isUuid } from "../../shared/schema/validate";
+import { err, ok, type Result } from "../../shared/util/result";
+import type { DataPlaneStore, SyncStatus } from "./data-planes";
+import type { Snapshot } from "./publisher";
+
+/** One DP connection, whatever carries it (a `ws` socket on Node, a hibernatable one on Workers). */
+export interface DpSocket {
+  send(data: string | Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export type DpIdentity = {
+  nodeId: string;
+  hostname: string;
+  version: string;
+  ip: string;
+  certExpiry?: number;
+};
+
+export type HubOptions = {
+  store: DataPlaneStore;
+  trust: TrustPolicy;
+  replay: ReplayGuard;
+  /** What DPs must put in their handshake's `aud`: the cluster server name. */
+  audience: string;
+  current: () => Snapshot | undefined;
+  /** Expiry (seconds since the epoch) of a DP's certificate, for `cert_details`. */
+  certificateExpiry?: (der: Uint8Array) => number | undefined;
+  log: (message: string) => void;
+  now?: () => number;
+};
+
+type Session = DpIdentity & {
+  socket: DpSocket;
+  basicInfo?: BasicInfo;
+  configHash: string;
+  lastSeen: number;
+};
+
+const EMPTY_HASH = "0".repeat(32);
+
+/**
+ * The CP side of the cluster protocol: authenticates DPs, sends each the current snapshot, records
+ * what every DP reports and pushes new snapshots to all of them.
+ */
+export class Hub {
+  private readonly sessions = new Set<Session>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: HubOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get connected(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Checks the upgrade request of `/v1/outlet`. The failure reason is for the log; on the wire
+   * every failure is the same 401.
+   */
+  async authenticate(
+    url: URL,
+    authorization: string | null,
+    ip: string,
+  ): Promise<Result<DpIdentity, string>> {
+    const nodeId = url.searchParams.get("node_id");
+    const hostname = url.searchParams.get("node_hostname") ?? "";
+    const version = url.searchParams.get("node_version");
+    if (!nodeId || !isUuid(nodeId)) return err("data plane didn't pass a valid node_id");
+    if (!version) return err("data plane didn't pass the version");
+    const token = authorization?.replace(/^Bearer\s+/i, "");
+    if (!token) return err("data plane presented no handshake token");
+    const verified = await verifyHandshake(token, {
+      audience: this.opts.audience,
+      now: this.now(),
+      trust: this.opts.trust,
+      replay: this.opts.replay,
+    });
+    if (!verified.ok) return err(`data plane handshake refused: ${JSON.stringify(verified.error)}`);
+    if (verified.value.claims.node_id !== nodeId) {
+      return err(
+        `data plane handshake refused: token is for node ${verified.value.claims.node_id}, not ${nodeId}`,
+      );
+    }
+    const leaf = verified.value.chain[0];
+    const certExpiry = leaf ? this.opts.certificateExpiry?.(leaf) : undefined;
+    return ok({ nodeId: nodeId.toLowerCase(), hostname, version, ip, certExpiry });
+  }
+
+  /** A DP passed `authenticate` and its socket is open. */
+  attach(identity: DpIdentity, socket: DpSocket): { onMessage(data: string): void; onClose(): void } {
+    const session: Session = { ...identity, socket, configHash: EMPTY_HASH, lastSeen: this.now() };
+    let greeted = false;
+    const greetTimer = setTimeout(() => {
+      if (!greeted) socket.close(1008, "no basic_info received");
+    }, 5000);
+    return {
+      onMessage: (data) => {
+        const message = parseDpMessage(data);
+        if (!message) {
+          this.opts.log(`[lintel] cluster: invalid frame from data plane ${session.nodeId}; closing`);
+          socket.close(1003, "invalid frame");
+          return;
+        }
+        session.lastSeen = this.now();
+        if (message.type === "basic_info") {
+          if (greeted) return;
+          greeted = true;
+          clearTimeout(greetTimer);
+          session.basicInfo = message;
+          this.sessions.add(session);
+          this.opts.log(
+            `[lintel] cluster: data plane ${session.nodeId} (${session.hostname}, ${session.ip}) connected`,
+          );
+          void this.record(session);
+          const snapshot = this.opts.current();
+          if (snapshot) socket.send(snapshot.bytes);
+          return;
+        }
+        if (!greeted) {
+          socket.close(1008, "basic_info must come first");
+          return;
+        }
+        session.configHash = message.config_hash;
+        if (message.error) {
+          this.opts.log(
+            `[lintel] cluster: data plane ${session.nodeId} refused a snapshot: ${JSON.stringify(message.error)}`,
+          );
+        }
+        socket.send(JSON.stringify({ type: "pong" }));
+        void this.record(session);
+      },
+      onClose: () => {
+        clearTimeout(greetTimer);
+        if (this.sessions.delete(session)) {
+          this.opts.log(`[lintel] cluster: data plane ${session.nodeId} disconnected`);
+        }
+      },
+    };
+  }
+
+  /** Sends a new snapshot to every connected DP. */
+  publish(snapshot: Snapshot): void {
+    for (const s of this.sessions) {
+      try {
+        s.socket.send(snapshot.bytes);
+      } catch (e) {
+        this.opts.log(`[lintel] cluster: sending to ${s.nodeId} failed: ${e}`);
+      }
+    }
+  }
+
+  /** Closes the sockets of DPs that stopped pinging (Kong's PING_WAIT). */
+  reap(): void {
+    const limit = this.now() - PING_WAIT * 1000;
+    for (const s of this.sessions) {
+      if (s.lastSeen < limit) {
+        this.opts.log(`[lintel] cluster: no ping from data plane ${s.nodeId} within ${PING_WAIT} seconds`);
+        s.socket.close(1001, "ping timeout");
+        this.sessions.delete(s);
+      }
+    }
+  }
+
+  closeAll(): void {
+    for (const s of this.sessions) s.socket.close(1001, "control plane shutting down");
+    this.sessions.clear();
+  }
+
+  private syncStatus(session: Session): SyncStatus {
+    const current = this.opts.current()?.manifest.config_hash;
+    return current !== undefined && session.configHash === current ? "normal" : "unknown";
+  }
+
+  private async record(session: Session): Promise<void> {
+    try {
+      await this.opts.store.upsert({
+        id: session.nodeId,
+        hostname: session.hostname,
+        ip: session.ip,
+        last_seen: Math.floor(session.lastSeen / 1000),
+        config_hash: session.configHash,
+        version: session.version,
+        sync_status: this.syncStatus(session),
+        labels: session.basicInfo?.labels ?? null,
+        cert_details: session.certExpiry ? { expiry_timestamp: session.certExpiry } : null,
+      });
+    } catch (e) {
+      this.opts.log(`[lintel] cluster: recording data plane ${session.nodeId} failed: ${e}`);
+    }
+  }
+}

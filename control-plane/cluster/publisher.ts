@@ -1,0 +1,102 @@
+import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { calculateConfigHash } from "../../shared/hash/config-hash";
+import { sealSnapshot } from "../../shared/snapshot/codec";
+import type { Envelope, Manifest } from "../../shared/snapshot/envelope";
+import type { Daos } from "../dao";
+import type { Db } from "../db/client";
+import { exportConfig, readConfigVersion } from "./export";
+
+export type Snapshot = { bytes: Uint8Array; manifest: Manifest };
+
+export type PublisherOptions = {
+  db: Db;
+  daos: Daos;
+  identity: ClusterIdentity;
+  /** `kid` of the signature: the SHA-256 thumbprint of the signing certificate. */
+  kid: string;
+  cpId: string;
+  /** `db_update_frequency` in ms: how often other nodes' writes are looked for. */
+  pollInterval: number;
+  /** `cluster_max_payload`: an export larger than this is not published. */
+  maxPayload: number;
+  onSnapshot: (snapshot: Snapshot) => void;
+  log: (message: string) => void;
+  now?: () => number;
+};
+
+/**
+ * Keeps the signed snapshot of the current config. A change is exported at once; changes that
+ * arrive while an export runs are batched into the next one. Writes made by other CP nodes on the
+ * same database are found by polling the config version every `db_update_frequency`.
+ */
+export class Publisher {
+  private current: Snapshot | undefined;
+  private building: Promise<void> | undefined;
+  private dirty = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly opts: PublisherOptions) {}
+
+  get snapshot(): Snapshot | undefined {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    await this.build();
+    this.timer = setInterval(() => {
+      this.poll().catch((e) => this.opts.log(`[lintel] cluster: polling the config version failed: ${e}`));
+    }, this.opts.pollInterval);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Asks for a new snapshot; returns when one that includes every change so far is out. */
+  schedule(): Promise<void> {
+    if (this.building) {
+      this.dirty = true;
+      return this.building;
+    }
+    this.building = (async () => {
+      try {
+        do {
+          this.dirty = false;
+          await this.build();
+        } while (this.dirty);
+      } finally {
+        this.building = undefined;
+      }
+    })();
+    return this.building;
+  }
+
+  private async poll(): Promise<void> {
+    const version = await readConfigVersion(this.opts.db);
+    if (version !== (this.current?.manifest.version ?? -1)) await this.schedule();
+  }
+
+  private async build(): Promise<void> {
+    const { version, config } = await exportConfig(this.opts.db, this.opts.daos);
+    if (this.current && this.current.manifest.version === version) return;
+    const hashes = calculateConfigHash(config as unknown as Record<string, unknown>);
+    const envelope: Envelope = {
+      version,
+      config_hash: hashes.config,
+      hashes,
+      created_at: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
+      cp_id: this.opts.cpId,
+      config,
+    };
+    const sealed = await sealSnapshot(envelope, this.opts.identity, this.opts.kid);
+    if (sealed.manifest.size > this.opts.maxPayload) {
+      this.opts.log(
+        `[lintel] cluster: config version ${version} is ${sealed.manifest.size} bytes, over cluster_max_payload (${this.opts.maxPayload}); not published`,
+      );
+      return;
+    }
+    this.current = sealed;
+    this.opts.onSnapshot(sealed);
+  }
+}

@@ -1,0 +1,51 @@
+import { createServer, type IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { WebSocketServer } from "ws";
+import type { Hub } from "../cluster/hub";
+
+/**
+ * The cluster listener (`cluster_listen`, 8005): `/v1/outlet` upgraded to a WebSocket once the Hub
+ * has verified the DP's handshake. Every refusal is the same 401 on the wire; the log says why.
+ */
+export function createClusterListener(hub: Hub, log: (m: string) => void) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const server = createServer((_req, res) => {
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ message: "Not found" }));
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://cluster");
+    const refuse = (status: number, message: string) => {
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 404 ? "Not Found" : "Unauthorized"}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ message })}`,
+      );
+    };
+    if (url.pathname !== "/v1/outlet") return refuse(404, "Not found");
+    const ip = req.socket.remoteAddress ?? "";
+    hub
+      .authenticate(url, req.headers.authorization ?? null, ip)
+      .then((identity) => {
+        if (!identity.ok) {
+          log(`[lintel] cluster: refused ${ip}: ${identity.error}`);
+          return refuse(401, "Unauthorized");
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const conn = hub.attach(identity.value, {
+            send: (data) => ws.send(data),
+            close: (code, reason) => ws.close(code, reason),
+          });
+          ws.on("message", (data, isBinary) => {
+            if (isBinary) return ws.close(1003, "binary frames are not expected from a data plane");
+            conn.onMessage(data.toString());
+          });
+          ws.on("close", () => conn.onClose());
+          ws.on("error", (e) => log(`[lintel] cluster: socket error from ${ip}: ${e.message}`));
+        });
+      })
+      .catch((e) => {
+        log(`[lintel] cluster: handshake failed: ${e}`);
+        refuse(401, "Unauthorized");
+      });
+  });
+  return { server, wss };
+}

@@ -1,0 +1,166 @@
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { ServerType } from "@hono/node-server";
+import { serve } from "@hono/node-server";
+import { ReplayGuard } from "../../shared/cluster/handshake";
+import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
+import { sharedTrust } from "../../shared/cluster/trust";
+import type { Conf } from "../../shared/conf/options";
+import { createAdminApp } from "../admin/app";
+import { DataPlaneStore } from "../cluster/data-planes";
+import { Hub } from "../cluster/hub";
+import { Publisher } from "../cluster/publisher";
+import { createDaos } from "../dao";
+import { type Database, openPglite, openPostgres } from "../db/client";
+import { createClusterListener } from "./cluster-listener";
+import { certificateExpiry } from "./gen-cert";
+import { loadNodeId } from "./node-id";
+import { readPemOption } from "./pem-option";
+
+export type ControlPlane = {
+  nodeId: string;
+  adminUrl: string;
+  clusterUrl: string;
+  database: string;
+  hub: Hub;
+  publisher: Publisher;
+  close(): Promise<void>;
+};
+
+/** The database a node uses: Postgres when `pg_host` or `DATABASE_URL` is set, else embedded PGlite. */
+export function openDatabase(conf: Conf, env: NodeJS.ProcessEnv): Database {
+  if (env.DATABASE_URL) return openPostgres({ connectionString: env.DATABASE_URL });
+  if (conf.pg_host) {
+    return openPostgres({
+      host: conf.pg_host,
+      port: conf.pg_port,
+      user: conf.pg_user,
+      password: conf.pg_password,
+      database: conf.pg_database,
+      ssl: conf.pg_ssl,
+    });
+  }
+  return openPglite(join(conf.prefix, "pgdata"));
+}
+
+export async function loadIdentity(conf: Conf): Promise<{ identity: ClusterIdentity; certPem: string }> {
+  if (!conf.cluster_cert || !conf.cluster_cert_key) {
+    throw new Error("cluster certificate and key must be provided to use Hybrid mode");
+  }
+  const certPem = readPemOption("cluster_cert", conf.cluster_cert, "certificate");
+  const keyPem = readPemOption("cluster_cert_key", conf.cluster_cert_key, "key");
+  const identity = await loadClusterIdentity(certPem, keyPem);
+  if (!identity.ok) {
+    const why = {
+      no_certificate: `cluster_cert: failed loading certificate from ${conf.cluster_cert}`,
+      no_private_key: `cluster_cert_key: failed loading key from ${conf.cluster_cert_key}`,
+      unsupported_key: "cluster_cert_key: only EC (P-256, P-384, P-521) and RSA keys are supported",
+      key_mismatch: "cluster_cert_key: the key does not belong to cluster_cert",
+    }[identity.error.reason];
+    throw new Error(why);
+  }
+  return { identity: identity.value, certPem };
+}
+
+/** Starts a control plane node: Admin API on `admin_listen`, the Hub on `cluster_listen`. */
+export async function startControlPlane(
+  conf: Conf,
+  opts: { env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+): Promise<ControlPlane> {
+  const log = opts.log ?? ((m: string) => console.error(m));
+  if (conf.cluster_mtls !== "shared") {
+    throw new Error(
+      "cluster_mtls = pki is not available in this version of Lintel; use cluster_mtls = shared",
+    );
+  }
+  const admin = conf.admin_listen[0];
+  const cluster = conf.cluster_listen[0];
+  if (!admin) throw new Error('admin_listen must be specified when role = "control_plane"');
+  if (!cluster) throw new Error('cluster_listen must be specified when role = "control_plane"');
+
+  const { identity } = await loadIdentity(conf);
+  const leaf = identity.chain[0] as Uint8Array;
+  const kid = createHash("sha256").update(leaf).digest("base64url");
+
+  const database = openDatabase(conf, opts.env ?? process.env);
+  await database.migrate();
+  const nodeId = loadNodeId(conf.prefix);
+  const store = new DataPlaneStore(database.db, conf.cluster_data_plane_purge_delay);
+
+  let publisher: Publisher | undefined;
+  const daos = createDaos(database.db, () => {
+    publisher?.schedule().catch((e) => log(`[lintel] cluster: export failed: ${e}`));
+  });
+  const hub = new Hub({
+    store,
+    trust: await sharedTrust([leaf]),
+    replay: new ReplayGuard(),
+    audience: conf.cluster_server_name ?? "kong_clustering",
+    current: () => publisher?.snapshot,
+    certificateExpiry,
+    log,
+  });
+  publisher = new Publisher({
+    db: database.db,
+    daos,
+    identity,
+    kid,
+    cpId: nodeId,
+    pollInterval: conf.db_update_frequency * 1000,
+    maxPayload: conf.cluster_max_payload,
+    onSnapshot: (s) => hub.publish(s),
+    log,
+  });
+  await publisher.start();
+  const reaper = setInterval(() => hub.reap(), 5000);
+  reaper.unref();
+
+  const app = createAdminApp({
+    daos,
+    dataPlanes: store,
+    nodeId,
+    hostname: hostname(),
+    configuration: { role: conf.role, database: database.describe, cluster_mtls: conf.cluster_mtls },
+    currentHash: () => publisher?.snapshot?.manifest.config_hash,
+    log,
+  });
+  const adminServer = await listen(() =>
+    serve({ fetch: app.fetch, hostname: unbracket(admin.host), port: admin.port }),
+  );
+  const { server: clusterServer, wss } = createClusterListener(hub, log);
+  await new Promise<void>((resolve, reject) => {
+    clusterServer.once("error", reject);
+    clusterServer.listen(cluster.port, unbracket(cluster.host), () => resolve());
+  });
+
+  const addr = (s: { address(): unknown }) => (s.address() as { port: number }).port;
+  return {
+    nodeId,
+    adminUrl: `http://${displayHost(admin.host)}:${addr(adminServer)}`,
+    clusterUrl: `ws://${displayHost(cluster.host)}:${addr(clusterServer)}`,
+    database: database.describe,
+    hub,
+    publisher,
+    async close() {
+      clearInterval(reaper);
+      publisher?.stop();
+      hub.closeAll();
+      wss.close();
+      await new Promise<void>((r) => clusterServer.close(() => r()));
+      await new Promise<void>((r) => adminServer.close(() => r()));
+      await database.close();
+    },
+  };
+}
+
+function listen(start: () => ServerType): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = start();
+    server.once("error", reject);
+    server.once("listening", () => resolve(server));
+  });
+}
+
+const unbracket = (host: string) => host.replace(/^\[|\]$/g, "");
+const displayHost = (host: string) => (host === "0.0.0.0" ? "127.0.0.1" : host);

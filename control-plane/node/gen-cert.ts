@@ -1,0 +1,52 @@
+import "reflect-metadata";
+import { webcrypto } from "node:crypto";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import * as x509 from "@peculiar/x509";
+import { buf } from "../../shared/util/bytes";
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export const DEFAULT_CERT_DAYS = 3 * 365;
+
+/**
+ * Writes a self-signed cluster certificate and key as `kong hybrid gen_cert` does: EC P-384,
+ * `CN=kong_clustering`, valid for `days` from now, key file readable by its owner only. Existing
+ * files are never overwritten.
+ */
+export async function generateClusterCertificate(
+  certPath: string,
+  keyPath: string,
+  days = DEFAULT_CERT_DAYS,
+) {
+  for (const path of [certPath, keyPath]) {
+    if (existsSync(path)) throw new Error(`${path} already exists.\nWill not overwrite it.`);
+  }
+  const alg = { name: "ECDSA", namedCurve: "P-384", hash: "SHA-256" };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
+  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString("hex")
+      .replace(/^[89a-f]/, "1"),
+    name: "CN=kong_clustering",
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + days * 86_400_000),
+    keys,
+    signingAlgorithm: alg,
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join("\n")}\n-----END PRIVATE KEY-----\n`;
+  writeFileSync(certPath, cert.toString("pem") + "\n", { mode: 0o644, flag: "wx" });
+  chmodSync(certPath, 0o644);
+  writeFileSync(keyPath, keyPem, { mode: 0o600, flag: "wx" });
+  chmodSync(keyPath, 0o600);
+}
+
+/** `notAfter` of a DER certificate, in seconds since the epoch. */
+export function certificateExpiry(der: Uint8Array): number | undefined {
+  try {
+    return Math.floor(new x509.X509Certificate(buf(der)).notAfter.getTime() / 1000);
+  } catch {
+    return undefined;
+  }
+}
