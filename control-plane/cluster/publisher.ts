@@ -55,7 +55,7 @@ export class Publisher {
 
   /** Asks for a new snapshot; returns when one that includes every change so far is out. */
   schedule(): Promise<void> {
-    if (this.building) {
+    if (this.building !== undefined) {
       this.dirty = true;
       return this.building;
     }

@@ -11,6 +11,7 @@ export const uuid = (): StringField => ({ type: "string", uuid: true });
 export const timestamp = (): IntegerField => ({ type: "integer" });
 
 /** Any non-ASCII character is accepted; ASCII ones must be alphanumerics or `.-_~`. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be refused
 const BAD_ASCII_IN_NAME = /[\u0000-\u002c/:-@[-^`{-}\u007f]/;
 export const utf8Name = (): StringField => ({
   type: "string",
