@@ -60,7 +60,7 @@ async function keysMatch(alg: ClusterAlg, privateKey: CryptoKey, publicKey: Cryp
   return crypto.subtle.verify(params, publicKey, signature, probe);
 }
 
-function signParams(alg: ClusterAlg): AlgorithmIdentifier | EcdsaParams {
+function signParams(alg: ClusterAlg): { name: string; hash?: string } {
   switch (alg) {
     case "ES256":
       return { name: "ECDSA", hash: "SHA-256" };

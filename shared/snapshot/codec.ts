@@ -39,7 +39,7 @@ export async function sealSnapshot(
 }
 
 export type OpenError =
-  | { reason: "malformed" }
+  | { reason: "malformed"; detail: string }
   | { reason: "too_large"; size: number; limit: number }
   | { reason: "bad_signature" }
   | { reason: "digest_mismatch" }
@@ -60,18 +60,19 @@ export async function openManifest(
   bytes: Uint8Array,
   opts: OpenOptions,
 ): Promise<Result<{ manifest: Manifest; payload: Uint8Array }, OpenError>> {
-  if (bytes.length < 4) return err({ reason: "malformed" });
+  if (bytes.length < 4) return err({ reason: "malformed", detail: "shorter than its header" });
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
-  if (n > bytes.length - 4) return err({ reason: "malformed" });
+  if (n > bytes.length - 4) return err({ reason: "malformed", detail: "signature length past the end" });
   const jws = fromUtf8.decode(bytes.subarray(4, 4 + n));
   const payload = bytes.subarray(4 + n);
   let alg: string;
   try {
     const header = decodeProtectedHeader(jws);
-    if (typeof header.alg !== "string") return err({ reason: "malformed" });
+    if (typeof header.alg !== "string")
+      return err({ reason: "malformed", detail: "no alg in the signature" });
     alg = header.alg;
   } catch {
-    return err({ reason: "malformed" });
+    return err({ reason: "malformed", detail: "unreadable signature header" });
   }
   let manifest: Manifest | undefined;
   for (const signer of opts.signers) {
@@ -87,7 +88,7 @@ export async function openManifest(
   }
   if (!manifest) return err({ reason: "bad_signature" });
   if (typeof manifest.version !== "number" || typeof manifest.size !== "number") {
-    return err({ reason: "malformed" });
+    return err({ reason: "malformed", detail: "manifest without version or size" });
   }
   if (manifest.size > opts.maxPayload) {
     return err({ reason: "too_large", size: manifest.size, limit: opts.maxPayload });
@@ -110,15 +111,17 @@ export async function openSnapshot(
   let json: Uint8Array | undefined;
   try {
     json = await gunzip(payload, manifest.size);
-  } catch {
-    return err({ reason: "malformed" });
+  } catch (e) {
+    return err({ reason: "malformed", detail: `gzip: ${e instanceof Error ? e.message : e}` });
   }
-  if (!json || json.length !== manifest.size) return err({ reason: "malformed" });
+  if (!json || json.length !== manifest.size) {
+    return err({ reason: "malformed", detail: `inflated size differs from the manifest's ${manifest.size}` });
+  }
   let envelope: Envelope;
   try {
     envelope = JSON.parse(fromUtf8.decode(json)) as Envelope;
   } catch {
-    return err({ reason: "malformed" });
+    return err({ reason: "malformed", detail: "payload is not JSON" });
   }
   const shape = checkEnvelope(envelope, manifest);
   if (shape) return err({ reason: "bad_schema", detail: shape });

@@ -1,0 +1,69 @@
+import { parseArgs } from "node:util";
+import { readPemOption } from "../../control-plane/node/pem-option";
+import type { Conf } from "../../shared/conf/options";
+import { LINTEL_VERSION } from "../../shared/version";
+import { loadConf } from "../conf";
+import { type LocalDp, startLocalDp } from "../local-dp";
+import { CONF_OPTION } from "../node-options";
+import { runUntilSignal } from "../run-until-signal";
+
+export const HELP = `Usage: lintel dp [OPTIONS]
+
+Runs a data plane locally (role = data_plane): the edge-dp Worker in workerd, serving proxy
+traffic on proxy_listen (default 0.0.0.0:8000), with its state kept in the prefix folder.
+At the edge the same Worker is deployed with \`wrangler deploy\` (see wrangler.toml).
+
+It connects to cluster_control_plane (default 127.0.0.1:8005; locally, plain WebSocket: workerd
+cannot present a TLS client certificate) and proves itself with cluster_cert/cluster_cert_key.
+Several data planes may run side by side with different KONG_PREFIX and KONG_PROXY_LISTEN.
+
+Options:
+  -c, --conf FILE       A kong.conf-style file of options`;
+
+/** The bindings the Worker reads: the node's options as KONG_* variables, certificates inlined. */
+export function dpBindings(conf: Conf): Record<string, string> {
+  if (!conf.cluster_cert || !conf.cluster_cert_key) {
+    throw new Error("cluster certificate and key must be provided to use Hybrid mode");
+  }
+  const cp = conf.cluster_control_plane;
+  return {
+    KONG_ROLE: "data_plane",
+    KONG_CLUSTER_CERT: readPemOption("cluster_cert", conf.cluster_cert, "certificate"),
+    KONG_CLUSTER_CERT_KEY: readPemOption("cluster_cert_key", conf.cluster_cert_key, "key"),
+    KONG_CLUSTER_CONTROL_PLANE: /^wss?:\/\//.test(cp) ? cp : `ws://${cp}`,
+    KONG_CLUSTER_MTLS: conf.cluster_mtls,
+    KONG_CLUSTER_MAX_PAYLOAD: String(conf.cluster_max_payload),
+    KONG_CLUSTER_DP_LABELS: Object.entries(conf.cluster_dp_labels)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(","),
+    KONG_CONFIG_CHECK_INTERVAL: String(conf.config_check_interval),
+    ...(conf.cluster_server_name ? { KONG_CLUSTER_SERVER_NAME: conf.cluster_server_name } : {}),
+  };
+}
+
+export async function startDpFromConf(conf: Conf): Promise<LocalDp> {
+  const listen = conf.proxy_listen[0];
+  if (!listen) throw new Error('proxy_listen must be specified when role = "data_plane"');
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+  return startLocalDp({
+    prefix: conf.prefix,
+    host: listen.host.replace(/^\[|\]$/g, ""),
+    port: listen.port,
+    bindings: dpBindings(conf),
+  });
+}
+
+export async function runDp(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: CONF_OPTION });
+  const conf = loadConf({
+    file: values.conf,
+    env: process.env,
+    overrides: { role: "data_plane" },
+    warn: (m) => console.error(`warn: ${m}`),
+  });
+  const dp = await startDpFromConf(conf);
+  console.log(`Lintel ${LINTEL_VERSION} data plane
+  Proxy           ${dp.url}
+  Control plane   ${conf.cluster_control_plane}`);
+  return runUntilSignal([() => dp.close()]);
+}

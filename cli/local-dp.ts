@@ -1,0 +1,73 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The compatibility date of the edge-dp Worker; wrangler.toml says the same. */
+export const COMPATIBILITY_DATE = "2026-04-20";
+
+export type LocalDpOptions = {
+  prefix: string;
+  host: string;
+  port: number;
+  /** The Worker's bindings: Kong's options as KONG_* variables. */
+  bindings: Record<string, string>;
+  /** Name of the DP node (what `request.cf.colo` is at the edge). */
+  nodeName?: string;
+  verbose?: boolean;
+};
+
+export type LocalDp = { url: string; mf: Miniflare; nodeName: string; close(): Promise<void> };
+
+/** Bundles the edge-dp Worker as `wrangler deploy` would. */
+export async function bundleEdgeDp(outfile: string): Promise<void> {
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(ROOT, "edge-dp/worker.ts")],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*"],
+    logLevel: "error",
+  });
+}
+
+/** Runs the edge-dp Worker in workerd (Miniflare) on `host:port`, state kept under the prefix. */
+export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
+  const script = join(opts.prefix, "dp", "worker.mjs");
+  await bundleEdgeDp(script);
+  const nodeName = opts.nodeName ?? "local";
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: script,
+    modulesRoot: dirname(script),
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: { DP_NODE: { className: "DataPlaneNode", useSQLite: true } },
+    durableObjectsPersist: join(opts.prefix, "dp", "state"),
+    bindings: { ...opts.bindings },
+    cf: { colo: nodeName },
+    host: opts.host,
+    port: opts.port,
+    log: new Log(opts.verbose ? LogLevel.DEBUG : LogLevel.INFO),
+  });
+  const url = await mf.ready;
+  // Wake the DP node so that it connects to the CP before the first request arrives.
+  const ns = await mf.getDurableObjectNamespace("DP_NODE");
+  const res = await ns
+    .get(ns.idFromName(nodeName))
+    .fetch(`http://dp-node/connect?name=${encodeURIComponent(nodeName)}`);
+  await res.arrayBuffer();
+  return {
+    url: url.origin,
+    mf,
+    nodeName,
+    close: () => mf.dispose(),
+  };
+}

@@ -1,0 +1,25 @@
+/** Keeps the process up until Ctrl-C (SIGINT) or SIGTERM, then closes everything in reverse order. */
+export function runUntilSignal(closers: Array<() => Promise<void>>): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) {
+        console.error("Forced exit");
+        process.exit(130);
+      }
+      stopping = true;
+      console.error(`\n${signal} received, stopping...`);
+      for (const close of [...closers].reverse()) {
+        try {
+          await close();
+        } catch (e) {
+          console.error(`while stopping: ${e instanceof Error ? e.message : e}`);
+        }
+      }
+      console.error("Stopped");
+      resolve(0);
+    };
+    process.once("SIGINT", () => void stop("SIGINT"));
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+  });
+}

@@ -1,0 +1,219 @@
+import { DurableObject } from "cloudflare:workers";
+import { signHandshake } from "../shared/cluster/handshake";
+import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
+import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
+import { certificatesDer } from "../shared/cluster/pem";
+import { openSnapshot } from "../shared/snapshot/codec";
+import type { Manifest } from "../shared/snapshot/envelope";
+import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
+import { reconnectDelay } from "./backoff";
+import { type DpConf, dpConf, type Env } from "./env";
+import { SnapshotStore } from "./snapshot-store";
+
+const EMPTY_HASH = "0".repeat(32);
+/** How often the alarm checks the connection and pings. */
+const TICK_MS = 5_000;
+
+export type CurrentConfig = { version: number; config_hash: string };
+
+/**
+ * The data plane node: one per colo. It holds the connection to the control plane, verifies every
+ * snapshot before it keeps it, stores the newest, and answers its isolates. It never applies an
+ * older version than the one it has.
+ */
+export class DataPlaneNode extends DurableObject<Env> {
+  private readonly store: SnapshotStore;
+  private current: Manifest | undefined;
+  private nodeId = "";
+  private name = "local";
+  private socket: WebSocket | undefined;
+  private connecting: Promise<void> | undefined;
+  private attempts = 0;
+  private lastPing = 0;
+  private identity: ClusterIdentity | undefined;
+  private initError: unknown;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new SnapshotStore(ctx.storage);
+    void ctx.blockConcurrencyWhile(async () => {
+      try {
+        this.current = (await this.store.meta())?.manifest;
+        this.nodeId = (await ctx.storage.get<string>("node_id")) ?? crypto.randomUUID();
+        await ctx.storage.put("node_id", this.nodeId);
+        this.name = (await ctx.storage.get<string>("name")) ?? this.name;
+      } catch (e) {
+        // kept and rethrown by the calls, so a failed start does not break the input gate
+        this.initError = e;
+      }
+    });
+  }
+
+  private ready(): void {
+    if (this.initError) throw this.initError;
+  }
+
+  /** What the node serves now; also makes sure it is connected to the CP. */
+  async currentConfig(name?: string): Promise<CurrentConfig | null> {
+    this.ready();
+    if (name && name !== this.name) {
+      this.name = name;
+      await this.ctx.storage.put("name", name);
+    }
+    this.ensureConnected();
+    return this.current ? { version: this.current.version, config_hash: this.current.config_hash } : null;
+  }
+
+  /** The stored snapshot, still signed: isolates verify it themselves. */
+  async snapshot(): Promise<Uint8Array | null> {
+    this.ready();
+    return (await this.store.read())?.bytes ?? null;
+  }
+
+  /** For operators and tests: the node's id and whether it is connected. */
+  async status(): Promise<{
+    node_id: string;
+    connected: boolean;
+    config_hash: string;
+    version: number | null;
+  }> {
+    return {
+      node_id: this.nodeId,
+      connected: this.socket !== undefined,
+      config_hash: this.current?.config_hash ?? EMPTY_HASH,
+      version: this.current?.version ?? null,
+    };
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/connect") {
+      await this.currentConfig(url.searchParams.get("name") ?? undefined);
+      return Response.json(await this.status());
+    }
+    return new Response("not found", { status: 404 });
+  }
+
+  override async alarm(): Promise<void> {
+    this.ensureConnected();
+    if (this.socket && Date.now() - this.lastPing >= PING_INTERVAL * 1000) this.ping();
+    await this.ctx.storage.setAlarm(Date.now() + (this.socket ? TICK_MS : reconnectDelay(this.attempts)));
+  }
+
+  private ensureConnected(): void {
+    if (this.socket || this.connecting) return;
+    this.connecting = this.dial()
+      .catch((e) => {
+        this.attempts++;
+        console.error(`[lintel] dp: cannot reach the control plane: ${e instanceof Error ? e.message : e}`);
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    this.ctx.waitUntil(this.connecting);
+    this.ctx.waitUntil(this.keepAlarm());
+  }
+
+  private async keepAlarm(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + (this.socket ? TICK_MS : reconnectDelay(this.attempts)));
+    }
+  }
+
+  private conf(): DpConf {
+    const c = dpConf(this.env);
+    if (!c.ok) throw new Error(c.error.join("; "));
+    return c.value;
+  }
+
+  private async loadIdentity(conf: DpConf): Promise<ClusterIdentity> {
+    if (this.identity) return this.identity;
+    const r = await loadClusterIdentity(conf.cluster_cert, conf.cluster_cert_key);
+    if (!r.ok) throw new Error(`cluster_cert/cluster_cert_key: ${r.error.reason}`);
+    this.identity = r.value;
+    return r.value;
+  }
+
+  private async dial(): Promise<void> {
+    const conf = this.conf();
+    const identity = await this.loadIdentity(conf);
+    const token = await signHandshake(identity, {
+      node_id: this.nodeId,
+      aud: conf.cluster_server_name ?? "kong_clustering",
+      now: Date.now(),
+      jti: crypto.randomUUID(),
+    });
+    const url = new URL(conf.controlPlaneUrl);
+    url.searchParams.set("node_id", this.nodeId);
+    url.searchParams.set("node_hostname", `lintel-dp-${this.name}`);
+    url.searchParams.set("node_version", KONG_VERSION);
+    const res = await fetch(url, { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
+    const ws = res.webSocket;
+    if (!ws) throw new Error(`control plane answered ${res.status} to the cluster handshake`);
+    ws.accept();
+    this.socket = ws;
+    this.attempts = 0;
+    ws.addEventListener("message", (event) => {
+      if (typeof event.data === "string") return; // pong
+      this.ctx.waitUntil(binaryFrame(event.data).then((bytes) => this.apply(bytes, conf)));
+    });
+    const lost = () => {
+      if (this.socket !== ws) return;
+      this.socket = undefined;
+      this.attempts++;
+      console.error("[lintel] dp: connection to the control plane lost; reconnecting");
+      this.ctx.waitUntil(this.ctx.storage.setAlarm(Date.now() + reconnectDelay(this.attempts)));
+    };
+    ws.addEventListener("close", lost);
+    ws.addEventListener("error", lost);
+    ws.send(
+      JSON.stringify({
+        type: "basic_info",
+        plugins: [],
+        labels: conf.cluster_dp_labels,
+        lintel_version: LINTEL_VERSION,
+      }),
+    );
+    this.ping();
+    console.log(`[lintel] dp: connected to the control plane at ${url.host} as ${this.nodeId}`);
+  }
+
+  private ping(error?: Ping["error"]): void {
+    const message: Ping = { type: "ping", config_hash: this.current?.config_hash ?? EMPTY_HASH };
+    if (error) message.error = error;
+    try {
+      this.socket?.send(JSON.stringify(message));
+      this.lastPing = Date.now();
+    } catch {
+      // the close handler reconnects
+    }
+  }
+
+  /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */
+  private async apply(bytes: Uint8Array, conf: DpConf): Promise<void> {
+    const opened = await openSnapshot(bytes, {
+      signers: certificatesDer(conf.cluster_cert),
+      maxPayload: conf.cluster_max_payload,
+      minVersion: this.current?.version,
+    });
+    if (!opened.ok) {
+      console.error(`[lintel] dp: refused a snapshot: ${JSON.stringify(opened.error)}`);
+      this.ping({ reason: opened.error.reason });
+      return;
+    }
+    const { manifest } = opened.value;
+    if (manifest.config_hash !== this.current?.config_hash || manifest.version !== this.current?.version) {
+      await this.store.write(manifest, bytes);
+      this.current = manifest;
+    }
+    this.ping();
+  }
+}
+
+/** A binary frame's bytes: workerd hands client sockets' frames over as a Blob, others as an ArrayBuffer. */
+async function binaryFrame(data: unknown): Promise<Uint8Array> {
+  if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(0);
+}

@@ -1,0 +1,21 @@
+import { ConfigHolder } from "./config-holder";
+import { dpConf, type Env } from "./env";
+import { proxy } from "./proxy";
+
+export { DataPlaneNode } from "./dp-node";
+
+const holder = new ConfigHolder();
+
+/** The edge data plane: every request is routed with the isolate's current config and proxied. */
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const conf = dpConf(env);
+    if (!conf.ok) {
+      console.error(`[lintel] dp: invalid configuration: ${conf.error.join("; ")}`);
+      return Response.json({ message: "An unexpected error occurred" }, { status: 500 });
+    }
+    const colo = (request.cf?.colo as string | undefined) ?? "local";
+    const config = await holder.get(env, conf.value, colo, ctx);
+    return proxy(request, config);
+  },
+} satisfies ExportedHandler<Env>;
