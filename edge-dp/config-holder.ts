@@ -29,7 +29,7 @@ export class ConfigHolder {
       // Only a cold isolate waits: it has nothing to serve yet.
       if (!this.compiled) await this.inflight;
       else ctx.waitUntil(this.inflight);
-    } else if (!this.compiled && this.inflight) {
+    } else if (!this.compiled && this.inflight !== undefined) {
       await this.inflight;
     }
     return this.compiled;
