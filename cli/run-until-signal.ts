@@ -19,7 +19,11 @@ export function runUntilSignal(closers: Array<() => Promise<void>>): Promise<num
       console.error("Stopped");
       resolve(0);
     };
-    process.once("SIGINT", () => void stop("SIGINT"));
-    process.once("SIGTERM", () => void stop("SIGTERM"));
+    // Miniflare's own handlers would exit at once, before the database is closed; the closers below
+    // dispose of workerd themselves.
+    process.removeAllListeners("SIGINT");
+    process.removeAllListeners("SIGTERM");
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
   });
 }

@@ -82,7 +82,7 @@ export const OPTIONS = {
   ),
   db_update_frequency: option(number(0.01), "5"),
   /** Lintel: how often an isolate asks its DP node whether the config changed, in seconds. */
-  config_check_interval: option(number(0.01), "1"),
+  config_check_interval: option(number(0.01), "0.5"),
   database: option(oneOf("postgres", "off"), "postgres"),
   pg_host: option(optional, "NONE"),
   pg_port: option(number(1), "5432"),

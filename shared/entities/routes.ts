@@ -148,5 +148,12 @@ export const routesSchema: EntitySchema = {
     regex_priority: { type: "integer", default: 0 },
     path_handling: { type: "string", default: "v0", oneOf: ["v0", "v1"] },
   },
+  // The grpc subschema defaults strip_path to false
+  inputDefaults: (input) =>
+    input.strip_path === undefined &&
+    Array.isArray(input.protocols) &&
+    input.protocols.some((p) => p === "grpc" || p === "grpcs")
+      ? { ...input, strip_path: false }
+      : input,
   checks: [snisOnlyWithTls, protocolRules],
 };

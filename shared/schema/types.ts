@@ -63,6 +63,8 @@ export type EntitySchema = {
   fields: Readonly<Record<string, Field>>;
   /** Fields the input may carry that expand into real fields (Kong's shorthand_fields). */
   shorthands?: Readonly<Record<string, (value: unknown) => Record<string, unknown> | undefined>>;
+  /** Defaults that depend on other fields (Kong's subschema defaults), applied before the field defaults. */
+  inputDefaults?: (input: Record<string, unknown>) => Record<string, unknown>;
   /** Entity checks, run once every field is valid; each returns its errors or nothing. */
   checks?: ReadonlyArray<(entity: Record<string, unknown>) => FieldErrors | undefined>;
 };

@@ -185,7 +185,9 @@ export function validateEntity(
   if (!isObject(input)) return err({ "@entity": ["expected an input table"] } as FieldErrors);
   const expanded = expandShorthands(schema, input);
   if (!expanded.ok) return expanded;
-  return validateRecord(schema.fields, expanded.value, mode === "partial");
+  const withDefaults =
+    mode === "insert" && schema.inputDefaults ? schema.inputDefaults(expanded.value) : expanded.value;
+  return validateRecord(schema.fields, withDefaults, mode === "partial");
 }
 
 /** Runs the entity checks on a complete entity. */

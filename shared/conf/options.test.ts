@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { parseListen } from "./listen";
+import { fromEnvironment, parseConf, parseConfFile } from "./options";
+
+describe("options (kong.conf names and messages)", () => {
+  it("has Kong's defaults", () => {
+    const r = parseConf({});
+    expect(r).toMatchObject({
+      ok: true,
+      value: {
+        role: "traditional",
+        cluster_mtls: "shared",
+        cluster_max_payload: 16777216,
+        cluster_data_plane_purge_delay: 1209600,
+        db_update_frequency: 5,
+        admin_listen: [{ host: "127.0.0.1", port: 8001, ssl: false }],
+        cluster_listen: [{ host: "0.0.0.0", port: 8005 }],
+      },
+    });
+  });
+
+  it("names the option and the allowed values for a bad enum (conf_loader/parse.lua)", () => {
+    expect(parseConf({ role: "foo" })).toEqual({
+      ok: false,
+      error: ["role has an invalid value: 'foo' (data_plane, control_plane, traditional)"],
+    });
+  });
+
+  it("reports every bad option at once", () => {
+    const r = parseConf({ cluster_max_payload: "abc", cluster_data_plane_purge_delay: "10", cluster_mtls: "x" });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toEqual([
+      "cluster_mtls has an invalid value: 'x' (shared, pki)",
+      "cluster_max_payload is not a number: 'abc'",
+      "cluster_data_plane_purge_delay must be 60 or greater",
+    ]);
+  });
+
+  it("reads KONG_* variables and lists unknown ones", () => {
+    const r = fromEnvironment({ KONG_ROLE: "control_plane", KONG_PG_HOST: "db", KONG_NOPE: "1", PATH: "/bin" });
+    expect(r).toEqual({ values: { role: "control_plane", pg_host: "db" }, unknown: ["KONG_NOPE"] });
+  });
+
+  it("reads a kong.conf file with comments, and refuses unknown options by line", () => {
+    expect(parseConfFile("# comment\nrole = control_plane  # trailing\npg_password = a\\#b\n")).toEqual({
+      ok: true,
+      value: { role: "control_plane", pg_password: "a#b" },
+    });
+    expect(parseConfFile("rol = x")).toEqual({ ok: false, error: ["line 1: unknown option 'rol'"] });
+  });
+
+  it("parses labels with Kong's rules", () => {
+    expect(parseConf({ cluster_dp_labels: "deployment:mycloud,region:us-east-1" })).toMatchObject({
+      ok: true,
+      value: { cluster_dp_labels: { deployment: "mycloud", region: "us-east-1" } },
+    });
+    expect(parseConf({ cluster_dp_labels: "novalue" }).ok).toBe(false);
+  });
+});
+
+describe("listen values (conf_loader/listeners.lua)", () => {
+  it("parses addresses and flags", () => {
+    expect(parseListen("proxy_listen", "0.0.0.0:8000 reuseport backlog=16384, 0.0.0.0:8443 http2 ssl")).toEqual([
+      { host: "0.0.0.0", port: 8000, ssl: false, http2: false },
+      { host: "0.0.0.0", port: 8443, ssl: true, http2: true },
+    ]);
+    expect(parseListen("admin_listen", "[::1]:8001")).toEqual([
+      { host: "[0000:0000:0000:0000:0000:0000:0000:0001]", port: 8001, ssl: false, http2: false },
+    ]);
+    expect(parseListen("admin_listen", "off")).toEqual([]);
+  });
+
+  it("gives Kong's message for a bad value", () => {
+    expect(parseListen("proxy_listen", "8000")).toMatch(/^proxy_listen must be of form: \[off\] \| <ip>:<port>/);
+    expect(parseListen("proxy_listen", "127.0.0.1:8000 bogus")).toMatch(/^proxy_listen must be of form/);
+  });
+});

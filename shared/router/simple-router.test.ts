@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import type { DeclarativeConfig, ExportedRoute, ExportedService } from "../declarative/config";
+import { compileSimpleRouter } from "./simple-router";
+import type { RouterRequest } from "./types";
+
+let n = 0;
+function route(fields: Partial<ExportedRoute>): ExportedRoute {
+  n++;
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    created_at: n,
+    updated_at: n,
+    name: null,
+    protocols: ["http", "https"],
+    methods: null,
+    hosts: null,
+    paths: null,
+    headers: null,
+    https_redirect_status_code: 426,
+    regex_priority: 0,
+    strip_path: true,
+    path_handling: "v0",
+    preserve_host: false,
+    request_buffering: true,
+    response_buffering: true,
+    snis: null,
+    sources: null,
+    destinations: null,
+    tags: null,
+    service: "11111111-1111-4111-8111-111111111111",
+    ...fields,
+  };
+}
+
+const service = { id: "11111111-1111-4111-8111-111111111111", host: "upstream", port: 80 } as ExportedService;
+
+function request(path: string, host = "example.com", method = "GET", headers: Record<string, string> = {}): RouterRequest {
+  return { method, host, port: 80, path, scheme: "http", headers: new Headers(headers) };
+}
+
+function router(routes: ExportedRoute[]) {
+  const config: DeclarativeConfig = { _format_version: "3.0", _transform: false, services: [service], routes };
+  return compileSimpleRouter(config);
+}
+
+describe("simple router", () => {
+  it("matches prefixes, longest first, and reports the matched path", () => {
+    const short = route({ paths: ["/a"] });
+    const long = route({ paths: ["/a/b"] });
+    const r = router([short, long]);
+    expect(r.match(request("/a/b/c"))).toMatchObject({ route: { id: long.id }, matchedPath: "/a/b" });
+    expect(r.match(request("/a/x"))?.route.id).toBe(short.id);
+    expect(r.match(request("/b"))).toBeUndefined();
+  });
+
+  it("matches hosts exactly, by leading or trailing wildcard, and with a port", () => {
+    const exact = route({ hosts: ["api.example.com"] });
+    const leading = route({ hosts: ["*.example.org"] });
+    const trailing = route({ hosts: ["example.*"] });
+    const withPort = route({ hosts: ["ported.test:8080"] });
+    const r = router([exact, leading, trailing, withPort]);
+    expect(r.match(request("/", "api.example.com"))?.route.id).toBe(exact.id);
+    expect(r.match(request("/", "x.example.org"))?.route.id).toBe(leading.id);
+    expect(r.match(request("/", "example.net"))?.route.id).toBe(trailing.id);
+    expect(r.match(request("/", "example.org"))?.route.id).not.toBe(leading.id);
+    expect(r.match(request("/", "ported.test"))).toBeUndefined();
+    expect(r.match({ ...request("/", "ported.test"), port: 8080 })?.route.id).toBe(withPort.id);
+  });
+
+  it("filters by method and header, and prefers routes with more attributes", () => {
+    const any = route({ paths: ["/m"] });
+    const post = route({ paths: ["/m"], methods: ["POST"] });
+    const header = route({ paths: ["/m"], headers: { "X-Version": ["v2"] } });
+    const r = router([any, post, header]);
+    expect(r.match(request("/m", "h", "POST"))?.route.id).toBe(post.id);
+    expect(r.match(request("/m", "h", "GET", { "x-version": "V2" }))?.route.id).toBe(header.id);
+    expect(r.match(request("/m"))?.route.id).toBe(any.id);
+  });
+
+  it("anchors regex paths at the start and honours regex_priority", () => {
+    const low = route({ paths: ["~/users/\\d+"], regex_priority: 0 });
+    const high = route({ paths: ["~/users/\\d+$"], regex_priority: 10 });
+    const r = router([low, high]);
+    expect(r.match(request("/users/42"))).toMatchObject({ route: { id: high.id }, matchedPath: "/users/42" });
+    expect(r.match(request("/users/42/x"))?.route.id).toBe(low.id);
+    expect(r.match(request("/v1/users/42"))).toBeUndefined();
+  });
+
+  it("returns a serviceless route without a service", () => {
+    const r = router([route({ paths: ["/none"], service: null })]);
+    expect(r.match(request("/none"))).toMatchObject({ service: undefined });
+  });
+});

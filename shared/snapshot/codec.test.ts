@@ -1,0 +1,79 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { createClusterCertificate } from "../../control-plane/node/gen-cert";
+import { type ClusterIdentity, loadClusterIdentity } from "../cluster/keys";
+import { calculateConfigHash } from "../hash/config-hash";
+import { openManifest, openSnapshot, sealSnapshot } from "./codec";
+import type { Envelope } from "./envelope";
+
+async function identity(): Promise<ClusterIdentity> {
+  const pair = await createClusterCertificate();
+  const r = await loadClusterIdentity(pair.certPem, pair.keyPem);
+  if (!r.ok) throw new Error(r.error.reason);
+  return r.value;
+}
+
+function envelope(version: number, host = "example.com"): Envelope {
+  const config = {
+    _format_version: "3.0" as const,
+    _transform: false as const,
+    services: [{ id: "11111111-1111-4111-8111-111111111111", host, port: 80 }] as never,
+  };
+  const hashes = calculateConfigHash(config);
+  return { version, config_hash: hashes.config, hashes, created_at: 1, cp_id: "cp", config };
+}
+
+describe("snapshot codec", () => {
+  let cp: ClusterIdentity;
+  let other: ClusterIdentity;
+  let signers: Uint8Array[];
+  beforeAll(async () => {
+    [cp, other] = await Promise.all([identity(), identity()]);
+    signers = [cp.chain[0] as Uint8Array];
+  });
+
+  it("round-trips a signed, gzipped snapshot", async () => {
+    const { bytes, manifest } = await sealSnapshot(envelope(3), cp, "kid");
+    const opened = await openSnapshot(bytes, { signers, maxPayload: 1 << 20 });
+    expect(opened).toMatchObject({ ok: true, value: { manifest, envelope: envelope(3) } });
+  });
+
+  it("refuses a snapshot signed by another key", async () => {
+    const { bytes } = await sealSnapshot(envelope(3), other, "kid");
+    expect(await openSnapshot(bytes, { signers, maxPayload: 1 << 20 })).toMatchObject({
+      ok: false,
+      error: { reason: "bad_signature" },
+    });
+  });
+
+  it("refuses a snapshot whose config bytes were changed", async () => {
+    const { bytes } = await sealSnapshot(envelope(3), cp, "kid");
+    const tampered = bytes.slice();
+    tampered[tampered.length - 9] = (tampered[tampered.length - 9] ?? 0) ^ 0xff;
+    expect(await openSnapshot(tampered, { signers, maxPayload: 1 << 20 })).toMatchObject({
+      ok: false,
+      error: { reason: "digest_mismatch" },
+    });
+  });
+
+  it("refuses an older version than the one held (rollback protection)", async () => {
+    const { bytes } = await sealSnapshot(envelope(3), cp, "kid");
+    expect(await openManifest(bytes, { signers, maxPayload: 1 << 20, minVersion: 4 })).toMatchObject({
+      ok: false,
+      error: { reason: "stale", version: 3, current: 4 },
+    });
+  });
+
+  it("refuses a snapshot over cluster_max_payload before inflating it", async () => {
+    const { bytes, manifest } = await sealSnapshot(envelope(3), cp, "kid");
+    expect(await openManifest(bytes, { signers, maxPayload: manifest.size - 1 })).toMatchObject({
+      ok: false,
+      error: { reason: "too_large", size: manifest.size },
+    });
+  });
+
+  it("refuses truncated input", async () => {
+    const { bytes } = await sealSnapshot(envelope(3), cp, "kid");
+    expect((await openSnapshot(bytes.subarray(0, 3), { signers, maxPayload: 1 << 20 })).ok).toBe(false);
+    expect((await openSnapshot(bytes.subarray(0, 40), { signers, maxPayload: 1 << 20 })).ok).toBe(false);
+  });
+});
