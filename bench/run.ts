@@ -1,0 +1,133 @@
+import { cpus, totalmem, tmpdir } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { startLocalDp, COMPATIBILITY_DATE } from "../cli/local-dp";
+import { dpBindings } from "../cli/commands/dp";
+import { ensureClusterCertificates } from "../cli/node-options";
+import { startControlPlane } from "../control-plane/node/control-plane";
+import { parseConf } from "../shared/conf/options";
+import { LINTEL_VERSION } from "../shared/version";
+import { startUpstream } from "../tests/helpers/upstream";
+import { freePort } from "../tests/helpers/ports";
+import { load, percentile } from "./load";
+
+/*
+ * `npm run bench`: Lintel against baselines measured in the same run, on the same machine, with the
+ * same client and upstream. Results go to BENCHMARKS.md.
+ */
+
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const WRITES = Number(process.env.BENCH_WRITES ?? 40);
+
+const log = (m: string) => console.error(m);
+const dir = mkdtempSync(join(tmpdir(), "lintel-bench-"));
+const upstream = await startUpstream();
+
+const conf0 = parseConf({
+  prefix: dir,
+  admin_listen: `127.0.0.1:${await freePort()}`,
+  cluster_listen: `127.0.0.1:${await freePort()}`,
+  proxy_listen: `127.0.0.1:${await freePort()}`,
+});
+if (!conf0.ok) throw new Error(conf0.error.join());
+const { conf } = await ensureClusterCertificates(conf0.value);
+const cp = await startControlPlane(conf, { log: () => {} });
+const dp = await startLocalDp({
+  prefix: dir,
+  host: "127.0.0.1",
+  port: conf.proxy_listen[0]?.port ?? 0,
+  bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }) },
+});
+
+// The baseline: a bare pass-through Worker in the same workerd, same upstream.
+const bare = new Miniflare({
+  modules: true,
+  compatibilityDate: COMPATIBILITY_DATE,
+  script: `export default { fetch(request) { const u = new URL(request.url); return fetch("${upstream.url}" + u.pathname + u.search, { method: request.method, headers: request.headers, body: request.body }); } };`,
+  host: "127.0.0.1",
+  port: await freePort(),
+});
+const bareUrl = (await bare.ready).origin;
+
+const post = (path: string, body: unknown) =>
+  fetch(`${cp.adminUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+await post("/services", { name: "bench", url: upstream.url });
+await post("/services/bench/routes", { paths: ["/bench"], strip_path: false });
+const waitServed = async (path: string, deadline = 10_000) => {
+  const start = performance.now();
+  for (;;) {
+    const r = await fetch(`${dp.url}${path}`);
+    await r.arrayBuffer();
+    if (r.status === 200) return performance.now() - start;
+    if (performance.now() - start > deadline) throw new Error(`${path} not served within ${deadline} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+await waitServed("/bench/warm");
+
+log(`proxy: ${SECONDS}s each, ${CONCURRENCY} concurrent clients`);
+const direct = await load(`${upstream.url}/bench/x`, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
+const baseline = await load(`${bareUrl}/bench/x`, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
+const lintel = await load(`${dp.url}/bench/x`, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
+
+log(`propagation: ${WRITES} writes`);
+const propagation: number[] = [];
+for (let i = 0; i < WRITES; i++) {
+  const t = performance.now();
+  const r = await post("/services/bench/routes", { paths: [`/p${i}`], strip_path: false });
+  if (r.status !== 201) throw new Error(`route write failed: ${r.status}`);
+  await waitServed(`/p${i}`);
+  propagation.push(performance.now() - t);
+}
+
+await bare.dispose();
+await dp.close();
+await cp.close();
+await upstream.close();
+rmSync(dir, { recursive: true, force: true });
+
+const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
+const row = (name: string, r: Awaited<ReturnType<typeof load>>) =>
+  `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.rps / baseline.rps)} | ${r.errors} |`;
+const md = `# Benchmarks
+
+Written by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). Every number in a table comes from
+the same run, on the same machine, with the same client and the same upstream server; compare the
+ratios, not the absolute numbers, across machines.
+
+- Lintel ${LINTEL_VERSION}, Node ${process.version}, workerd via miniflare (compatibility date ${COMPATIBILITY_DATE})
+- Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB
+- Client: Node fetch, ${CONCURRENCY} concurrent connections, ${SECONDS} s per target; upstream: Node http
+
+## Proxy throughput and latency, no plugins
+
+Baseline: a bare pass-through Worker (one \`fetch\` to the upstream) in the same workerd.
+
+| target | req/s | p50 ms | p99 ms | ratio to baseline | errors |
+|---|---|---|---|---|---|
+${row("upstream directly (no Worker)", direct)}
+${row("bare pass-through Worker (baseline)", baseline)}
+${row("Lintel DP (router, headers, proxy)", lintel)}
+
+Target (DESIGN.md): Lintel ≥ 90 % of the baseline.
+
+## Admin API write → data plane serving it
+
+${WRITES} route creations in a row, each timed from the POST until the DP answers 200 on the new path
+(polled every 5 ms), with the CP and one DP on this machine and \`config_check_interval\` = ${conf.config_check_interval} s.
+
+| p50 ms | p99 ms | max ms |
+|---|---|---|
+| ${f(percentile(propagation, 0.5))} | ${f(percentile(propagation, 0.99))} | ${f(Math.max(...propagation))} |
+
+Target (DESIGN.md): ≤ 1 s at p99. Kong: up to \`db_update_frequency\` (5 s) plus the sync.
+`;
+writeFileSync(join(import.meta.dirname ?? ".", "../BENCHMARKS.md"), md);
+console.log(md);

@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
+import { signHandshake } from "../../shared/cluster/handshake";
+import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { parseConf } from "../../shared/conf/options";
+import { openSnapshot } from "../../shared/snapshot/codec";
+import { clusterCertificate } from "../helpers/certs";
+import { freePort } from "../helpers/ports";
+import { freshPostgres } from "../helpers/postgres";
+import { waitFor } from "../helpers/wait";
+
+type Dp = { ws: WebSocket; frames: Array<string | Buffer>; status?: number };
+
+/**
+ * The cluster listener with real sockets: a Node WebSocket client stands in for a DP and speaks the
+ * protocol by hand, against a CP on the real Postgres server.
+ */
+describe("cluster listener (/v1/outlet)", () => {
+  let dir: string;
+  let cp: ControlPlane;
+  let cluster: ClusterIdentity;
+  let strangerIdentity: ClusterIdentity;
+  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let clusterPort: number;
+  let adminUrl: string;
+  const open: WebSocket[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "lintel-cl-"));
+    const certs = await clusterCertificate(dir);
+    cluster = certs.identity;
+    strangerIdentity = (await clusterCertificate(dir, "stranger")).identity;
+    pg = await freshPostgres();
+    clusterPort = await freePort();
+    const conf = parseConf({
+      prefix: dir,
+      admin_listen: `127.0.0.1:${await freePort()}`,
+      cluster_listen: `127.0.0.1:${clusterPort}`,
+      cluster_cert: certs.cert,
+      cluster_cert_key: certs.key,
+      db_update_frequency: "0.2",
+    });
+    if (!conf.ok) throw new Error(conf.error.join());
+    cp = await startControlPlane(conf.value, { env: { DATABASE_URL: pg.url }, log: () => {} });
+    adminUrl = cp.adminUrl;
+  });
+
+  afterAll(async () => {
+    for (const ws of open) ws.terminate();
+    await cp?.close();
+    await pg?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function connect(
+    who: ClusterIdentity,
+    opts: { nodeId?: string; token?: string; query?: string } = {},
+  ): Promise<Dp> {
+    const nodeId = opts.nodeId ?? randomUUID();
+    const token =
+      opts.token ??
+      (await signHandshake(who, { node_id: nodeId, aud: "kong_clustering", now: Date.now(), jti: randomUUID() }));
+    const query = opts.query ?? `node_id=${nodeId}&node_hostname=test-dp&node_version=3.10.0`;
+    const ws = new WebSocket(`ws://127.0.0.1:${clusterPort}/v1/outlet?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    open.push(ws);
+    const dp: Dp = { ws, frames: [] };
+    ws.on("message", (data, binary) => dp.frames.push(binary ? (data as Buffer) : data.toString()));
+    await new Promise<void>((resolve) => {
+      ws.once("open", () => resolve());
+      ws.once("unexpected-response", (_req, res) => {
+        dp.status = res.statusCode;
+        resolve();
+      });
+      ws.once("error", () => resolve());
+    });
+    return dp;
+  }
+
+  const snapshots = (dp: Dp) => dp.frames.filter((f): f is Buffer => typeof f !== "string");
+
+  it("accepts a DP holding the cluster key and sends it the current snapshot after basic_info", async () => {
+    const dp = await connect(cluster);
+    expect(dp.status).toBeUndefined();
+    dp.ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
+    const [first] = await waitFor("a snapshot", () => (snapshots(dp).length ? snapshots(dp) : undefined));
+    const opened = await openSnapshot(new Uint8Array(first as Buffer), {
+      signers: [cluster.chain[0] as Uint8Array],
+      maxPayload: 16 << 20,
+    });
+    expect(opened.ok).toBe(true);
+
+    const hash = opened.ok ? opened.value.manifest.config_hash : "";
+    dp.ws.send(JSON.stringify({ type: "ping", config_hash: hash }));
+    await waitFor("a pong", () => (dp.frames.includes('{"type":"pong"}') ? true : undefined));
+    const list = await waitFor("the DP in the list", async () => {
+      const l = await (await fetch(`${adminUrl}/clustering/data-planes`)).json();
+      return l.data.length === 1 && l.data[0].sync_status === "normal" ? l : undefined;
+    });
+    expect(list.data[0]).toMatchObject({ hostname: "test-dp", version: "3.10.0", config_hash: hash });
+    expect(list.data[0].cert_details.expiry_timestamp).toBeGreaterThan(Date.now() / 1000);
+    expect(list.data[0].ttl).toBeGreaterThan(1209590);
+  });
+
+  it("pushes a newer snapshot to connected DPs after an Admin API write", async () => {
+    const dp = await connect(cluster);
+    dp.ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
+    await waitFor("the first snapshot", () => (snapshots(dp).length === 1 ? true : undefined));
+    const res = await fetch(`${adminUrl}/services`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "pushed", host: "pushed.test" }),
+    });
+    expect(res.status).toBe(201);
+    const frames = await waitFor("a second snapshot", () => (snapshots(dp).length >= 2 ? snapshots(dp) : undefined));
+    const signers = [cluster.chain[0] as Uint8Array];
+    const a = await openSnapshot(new Uint8Array(frames[0] as Buffer), { signers, maxPayload: 16 << 20 });
+    const b = await openSnapshot(new Uint8Array(frames.at(-1) as Buffer), { signers, maxPayload: 16 << 20 });
+    if (!a.ok || !b.ok) throw new Error("snapshots must verify");
+    expect(b.value.manifest.version).toBeGreaterThan(a.value.manifest.version);
+    expect(b.value.envelope.config.services?.map((s) => s.name)).toContain("pushed");
+  });
+
+  it("refuses a DP whose certificate is not the cluster's, with a bare 401", async () => {
+    const dp = await connect(strangerIdentity);
+    expect(dp.status).toBe(401);
+  });
+
+  it("refuses a replayed handshake token", async () => {
+    const nodeId = randomUUID();
+    const token = await signHandshake(cluster, {
+      node_id: nodeId,
+      aud: "kong_clustering",
+      now: Date.now(),
+      jti: randomUUID(),
+    });
+    const first = await connect(cluster, { nodeId, token });
+    expect(first.status).toBeUndefined();
+    const again = await connect(cluster, { nodeId, token });
+    expect(again.status).toBe(401);
+  });
+
+  it("refuses a token made for another node id, and a missing node_id", async () => {
+    const token = await signHandshake(cluster, {
+      node_id: randomUUID(),
+      aud: "kong_clustering",
+      now: Date.now(),
+      jti: randomUUID(),
+    });
+    expect((await connect(cluster, { token })).status).toBe(401);
+    expect((await connect(cluster, { query: "node_version=3.10.0" })).status).toBe(401);
+  });
+
+  it("closes a DP that sends something other than basic_info first", async () => {
+    const dp = await connect(cluster);
+    const closed = new Promise<number>((r) => dp.ws.once("close", (code) => r(code)));
+    dp.ws.send(JSON.stringify({ type: "ping", config_hash: "0".repeat(32) }));
+    expect(await closed).toBe(1008);
+  });
+});
