@@ -1,10 +1,54 @@
-/** Closed-loop load: `concurrency` clients sending requests back to back for `ms`. */
-export async function load(url: string, opts: { concurrency: number; ms: number }) {
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+export type LoadResult = { rps: number; p50: number; p99: number; errors: number; client: string };
+
+const run = promisify(execFile);
+
+async function hasWrk(): Promise<boolean> {
+  try {
+    await run("wrk", ["--version"]);
+    return true;
+  } catch (e) {
+    // wrk prints its version and exits 1
+    return (
+      typeof (e as { stdout?: string }).stdout === "string" &&
+      (e as { stdout: string }).stdout.includes("wrk")
+    );
+  }
+}
+
+const WRK_LATENCY = /^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$/gm;
+const UNIT: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
+
+/** wrk, when installed, as a separate process: the client then costs the server side nothing. */
+async function wrk(url: string, concurrency: number, ms: number): Promise<LoadResult> {
+  const { stdout } = await run("wrk", [
+    "-t2",
+    `-c${concurrency}`,
+    `-d${Math.round(ms / 1000)}s`,
+    "--latency",
+    url,
+  ]);
+  const q: Record<string, number> = {};
+  for (const m of stdout.matchAll(WRK_LATENCY)) q[m[1] ?? ""] = Number(m[2]) * (UNIT[m[3] ?? "ms"] ?? 1);
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0),
+    p50: q["50"] ?? Number.NaN,
+    p99: q["99"] ?? Number.NaN,
+    errors,
+    client: "wrk",
+  };
+}
+
+/** Node's fetch in this process, for machines without wrk. */
+async function nodeClient(url: string, concurrency: number, ms: number): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
-  const end = performance.now() + opts.ms;
+  const end = performance.now() + ms;
   await Promise.all(
-    Array.from({ length: opts.concurrency }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const t = performance.now();
         try {
@@ -18,9 +62,37 @@ export async function load(url: string, opts: { concurrency: number; ms: number 
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
-  return { rps: (latencies.length / opts.ms) * 1000, p50: q(0.5), p99: q(0.99), ok: latencies.length, errors };
+  return {
+    rps: (latencies.length / ms) * 1000,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    errors,
+    client: "node fetch",
+  };
+}
+
+/**
+ * Measures each target in turn, `rounds` times, interleaved so that a noisy neighbour hits every
+ * target alike; reports each target's median round.
+ */
+export async function compare(
+  targets: Record<string, string>,
+  opts: { concurrency: number; ms: number; rounds: number },
+): Promise<Record<string, LoadResult>> {
+  const client = (await hasWrk()) ? wrk : nodeClient;
+  const results: Record<string, LoadResult[]> = {};
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const [name, url] of Object.entries(targets)) {
+      const r = await client(url, opts.concurrency, opts.ms);
+      results[name] = [...(results[name] ?? []), r];
+    }
+  }
+  const out: Record<string, LoadResult> = {};
+  for (const [name, rs] of Object.entries(results)) {
+    const sorted = [...rs].sort((a, b) => a.rps - b.rps);
+    out[name] = sorted[Math.floor(sorted.length / 2)] as LoadResult;
+  }
+  return out;
 }
 
 export function percentile(values: number[], p: number): number {

@@ -1,16 +1,15 @@
-import { cpus, totalmem, tmpdir } from "node:os";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { Miniflare } from "miniflare";
-import { startLocalDp, COMPATIBILITY_DATE } from "../cli/local-dp";
 import { dpBindings } from "../cli/commands/dp";
+import { COMPATIBILITY_DATE, startLocalDp } from "../cli/local-dp";
 import { ensureClusterCertificates } from "../cli/node-options";
 import { startControlPlane } from "../control-plane/node/control-plane";
 import { parseConf } from "../shared/conf/options";
 import { LINTEL_VERSION } from "../shared/version";
-import { startUpstream } from "../tests/helpers/upstream";
 import { freePort } from "../tests/helpers/ports";
-import { load, percentile } from "./load";
+import { startUpstream } from "../tests/helpers/upstream";
+import { compare, percentile } from "./load";
 
 /*
  * `npm run bench`: Lintel against baselines measured in the same run, on the same machine, with the
@@ -18,7 +17,8 @@ import { load, percentile } from "./load";
  */
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WRITES = Number(process.env.BENCH_WRITES ?? 40);
 
@@ -42,15 +42,15 @@ const dp = await startLocalDp({
   bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }) },
 });
 
-// The baseline: a bare pass-through Worker in the same workerd, same upstream.
-const bare = new Miniflare({
-  modules: true,
-  compatibilityDate: COMPATIBILITY_DATE,
-  script: `export default { fetch(request) { const u = new URL(request.url); return fetch("${upstream.url}" + u.pathname + u.search, { method: request.method, headers: request.headers, body: request.body }); } };`,
+// The baseline: a bare pass-through Worker served the same way (workerd, same bindings), same upstream.
+const bare = await startLocalDp({
+  prefix: join(dir, "baseline"),
   host: "127.0.0.1",
   port: await freePort(),
+  bindings: { BENCH_UPSTREAM: upstream.url },
+  entry: join(import.meta.dirname ?? ".", "workers/baseline.ts"),
 });
-const bareUrl = (await bare.ready).origin;
+const bareUrl = bare.url;
 
 const post = (path: string, body: unknown) =>
   fetch(`${cp.adminUrl}${path}`, {
@@ -72,10 +72,13 @@ const waitServed = async (path: string, deadline = 10_000) => {
 };
 await waitServed("/bench/warm");
 
-log(`proxy: ${SECONDS}s each, ${CONCURRENCY} concurrent clients`);
-const direct = await load(`${upstream.url}/bench/x`, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
-const baseline = await load(`${bareUrl}/bench/x`, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
-const lintel = await load(`${dp.url}/bench/x`, { concurrency: CONCURRENCY, ms: SECONDS * 1000 });
+log(`proxy: ${ROUNDS} interleaved rounds of ${SECONDS} s per target, ${CONCURRENCY} connections`);
+const proxyResults = await compare(
+  { direct: `${upstream.url}/bench/x`, baseline: `${bareUrl}/bench/x`, lintel: `${dp.url}/bench/x` },
+  { concurrency: CONCURRENCY, ms: SECONDS * 1000, rounds: ROUNDS },
+);
+type Result = NonNullable<(typeof proxyResults)[string]>;
+const { direct, baseline, lintel } = proxyResults as { direct: Result; baseline: Result; lintel: Result };
 
 log(`propagation: ${WRITES} writes`);
 const propagation: number[] = [];
@@ -87,14 +90,14 @@ for (let i = 0; i < WRITES; i++) {
   propagation.push(performance.now() - t);
 }
 
-await bare.dispose();
+await bare.close();
 await dp.close();
 await cp.close();
 await upstream.close();
 rmSync(dir, { recursive: true, force: true });
 
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
-const row = (name: string, r: Awaited<ReturnType<typeof load>>) =>
+const row = (name: string, r: typeof baseline) =>
   `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.rps / baseline.rps)} | ${r.errors} |`;
 const md = `# Benchmarks
 
@@ -104,11 +107,13 @@ ratios, not the absolute numbers, across machines.
 
 - Lintel ${LINTEL_VERSION}, Node ${process.version}, workerd via miniflare (compatibility date ${COMPATIBILITY_DATE})
 - Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB
-- Client: Node fetch, ${CONCURRENCY} concurrent connections, ${SECONDS} s per target; upstream: Node http
+- Client: ${baseline.client}, ${CONCURRENCY} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s per target, median
+  round reported; upstream: a Node http server in the benchmark's process
 
 ## Proxy throughput and latency, no plugins
 
-Baseline: a bare pass-through Worker (one \`fetch\` to the upstream) in the same workerd.
+Baseline: a bare pass-through Worker (one \`fetch\` to the upstream, \`bench/baseline-worker.ts\`) served
+the same way as the DP: same bundling, same workerd, same Durable Object binding.
 
 | target | req/s | p50 ms | p99 ms | ratio to baseline | errors |
 |---|---|---|---|---|---|

@@ -18,15 +18,17 @@ export type LocalDpOptions = {
   /** Name of the DP node (what `request.cf.colo` is at the edge). */
   nodeName?: string;
   verbose?: boolean;
+  /** Another Worker entry to run the same way (the benchmark's baseline). */
+  entry?: string;
 };
 
 export type LocalDp = { url: string; mf: Miniflare; nodeName: string; close(): Promise<void> };
 
 /** Bundles the edge-dp Worker as `wrangler deploy` would. */
-export async function bundleEdgeDp(outfile: string): Promise<void> {
+export async function bundleEdgeDp(outfile: string, entry = join(ROOT, "edge-dp/worker.ts")): Promise<void> {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
-    entryPoints: [join(ROOT, "edge-dp/worker.ts")],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     format: "esm",
@@ -42,7 +44,7 @@ export async function bundleEdgeDp(outfile: string): Promise<void> {
 /** Runs the edge-dp Worker in workerd (Miniflare) on `host:port`, state kept under the prefix. */
 export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
   const script = join(opts.prefix, "dp", "worker.mjs");
-  await bundleEdgeDp(script);
+  await bundleEdgeDp(script, opts.entry);
   const nodeName = opts.nodeName ?? "local";
   const mf = new Miniflare({
     modules: true,

@@ -2,18 +2,27 @@ import type { DeclarativeConfig } from "../shared/declarative/config";
 import { compileSimpleRouter } from "../shared/router/simple-router";
 import type { Router } from "../shared/router/types";
 
+/** A service's upstream, resolved once per config rather than per request. */
+export type Upstream = { origin: string; host: string };
+
 /** Everything a request needs from one config, built once per config, swapped as a whole. */
 export type CompiledConfig = {
   version: number;
   hash: string;
   router: Router;
+  /** By service id. */
+  upstreams: Map<string, Upstream>;
 };
 
 export function compileConfig(version: number, hash: string, config: DeclarativeConfig): CompiledConfig {
-  return { version, hash, router: compileSimpleRouter(config) };
-}
-
-/** No config yet: every request gets Kong's 404. */
-export function emptyCompiledConfig(): CompiledConfig {
-  return compileConfig(0, "0".repeat(32), { _format_version: "3.0", _transform: false });
+  const upstreams = new Map<string, Upstream>();
+  for (const s of config.services ?? []) {
+    try {
+      const url = new URL(`${s.protocol}://${s.host}:${s.port}`);
+      upstreams.set(s.id, { origin: url.origin, host: url.host });
+    } catch {
+      // a service Lintel cannot reach over HTTP (tcp, grpc, ...) has no upstream here
+    }
+  }
+  return { version, hash, router: compileSimpleRouter(config), upstreams };
 }

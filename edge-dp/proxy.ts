@@ -19,10 +19,8 @@ const HOP_BY_HOP = [
 
 const VIA = `1.1 lintel/${LINTEL_VERSION}`;
 
-function requestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+/** 32 hex characters, as Kong's request ids. */
+const requestId = (): string => crypto.randomUUID().replaceAll("-", "");
 
 /** Routes one request with the given config and forwards it to the service. */
 export async function proxy(request: Request, config: CompiledConfig | undefined): Promise<Response> {
@@ -43,7 +41,8 @@ export async function proxy(request: Request, config: CompiledConfig | undefined
   const match = config?.router.match(routed);
   if (!match) return kongMessage(404, NO_ROUTE, id);
   const service = match.service;
-  if (!service) return kongMessage(503, NO_SERVICE, id);
+  const target = service && config?.upstreams.get(service.id);
+  if (!service || !target) return kongMessage(503, NO_SERVICE, id);
 
   const upstreamPath = escapePath(
     upstreamPathV0({
@@ -53,7 +52,6 @@ export async function proxy(request: Request, config: CompiledConfig | undefined
       servicePath: service.path,
     }),
   );
-  const target = new URL(`${service.protocol}://${service.host}:${service.port}`);
   const upstreamUrl = `${target.origin}${upstreamPath}${url.search}`;
 
   const headers = new Headers(request.headers);

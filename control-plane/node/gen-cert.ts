@@ -19,7 +19,9 @@ export async function createClusterCertificate(
   const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
   const notBefore = opts.notBefore ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString("hex").replace(/^[89a-f]/, "1"),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString("hex")
+      .replace(/^[89a-f]/, "1"),
     name: opts.name ?? "CN=kong_clustering",
     notBefore,
     notAfter: new Date(notBefore.getTime() + days * 86_400_000),
@@ -35,7 +37,11 @@ export async function createClusterCertificate(
  * Writes a cluster certificate and key as `kong hybrid gen_cert` does: the key file readable by its
  * owner only. Existing files are never overwritten.
  */
-export async function generateClusterCertificate(certPath: string, keyPath: string, days = DEFAULT_CERT_DAYS) {
+export async function generateClusterCertificate(
+  certPath: string,
+  keyPath: string,
+  days = DEFAULT_CERT_DAYS,
+) {
   for (const path of [certPath, keyPath]) {
     if (existsSync(path)) throw new Error(`${path} already exists.\nWill not overwrite it.`);
   }

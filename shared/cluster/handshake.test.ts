@@ -28,8 +28,17 @@ describe("cluster handshake (shared mode)", () => {
       trust: await sharedTrust([cluster.chain[0] as Uint8Array]),
       replay,
     });
-  const sign = (who: ClusterIdentity, extra: Partial<{ aud: string; now: number; jti: string; ttl: number }> = {}) =>
-    signHandshake(who, { node_id: NODE, aud: "kong_clustering", now: Date.now(), jti: crypto.randomUUID(), ...extra });
+  const sign = (
+    who: ClusterIdentity,
+    extra: Partial<{ aud: string; now: number; jti: string; ttl: number }> = {},
+  ) =>
+    signHandshake(who, {
+      node_id: NODE,
+      aud: "kong_clustering",
+      now: Date.now(),
+      jti: crypto.randomUUID(),
+      ...extra,
+    });
 
   it("picks ES384 for a P-384 key, as gen_cert makes", () => {
     expect(cluster.alg).toBe("ES384");
@@ -44,7 +53,10 @@ describe("cluster handshake (shared mode)", () => {
   it("refuses a certificate other than the cluster's", async () => {
     replay = new ReplayGuard();
     const r = await verify(await sign(stranger));
-    expect(r).toMatchObject({ ok: false, error: { reason: "untrusted", detail: { reason: "certificate_mismatch" } } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { reason: "untrusted", detail: { reason: "certificate_mismatch" } },
+    });
   });
 
   it("refuses the cluster's certificate with a signature from another key", async () => {
@@ -78,7 +90,10 @@ describe("cluster handshake (shared mode)", () => {
   it("finds a key that does not belong to the certificate", async () => {
     const a = await createClusterCertificate();
     const b = await createClusterCertificate();
-    expect(await loadClusterIdentity(a.certPem, b.keyPem)).toMatchObject({ ok: false, error: { reason: "key_mismatch" } });
+    expect(await loadClusterIdentity(a.certPem, b.keyPem)).toMatchObject({
+      ok: false,
+      error: { reason: "key_mismatch" },
+    });
     expect(await loadClusterIdentity(btoa(a.certPem), btoa(a.keyPem))).toMatchObject({ ok: true });
   });
 });

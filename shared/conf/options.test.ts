@@ -27,7 +27,11 @@ describe("options (kong.conf names and messages)", () => {
   });
 
   it("reports every bad option at once", () => {
-    const r = parseConf({ cluster_max_payload: "abc", cluster_data_plane_purge_delay: "10", cluster_mtls: "x" });
+    const r = parseConf({
+      cluster_max_payload: "abc",
+      cluster_data_plane_purge_delay: "10",
+      cluster_mtls: "x",
+    });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toEqual([
       "cluster_mtls has an invalid value: 'x' (shared, pki)",
@@ -37,7 +41,12 @@ describe("options (kong.conf names and messages)", () => {
   });
 
   it("reads KONG_* variables and lists unknown ones", () => {
-    const r = fromEnvironment({ KONG_ROLE: "control_plane", KONG_PG_HOST: "db", KONG_NOPE: "1", PATH: "/bin" });
+    const r = fromEnvironment({
+      KONG_ROLE: "control_plane",
+      KONG_PG_HOST: "db",
+      KONG_NOPE: "1",
+      PATH: "/bin",
+    });
     expect(r).toEqual({ values: { role: "control_plane", pg_host: "db" }, unknown: ["KONG_NOPE"] });
   });
 
@@ -60,7 +69,9 @@ describe("options (kong.conf names and messages)", () => {
 
 describe("listen values (conf_loader/listeners.lua)", () => {
   it("parses addresses and flags", () => {
-    expect(parseListen("proxy_listen", "0.0.0.0:8000 reuseport backlog=16384, 0.0.0.0:8443 http2 ssl")).toEqual([
+    expect(
+      parseListen("proxy_listen", "0.0.0.0:8000 reuseport backlog=16384, 0.0.0.0:8443 http2 ssl"),
+    ).toEqual([
       { host: "0.0.0.0", port: 8000, ssl: false, http2: false },
       { host: "0.0.0.0", port: 8443, ssl: true, http2: true },
     ]);
@@ -71,7 +82,9 @@ describe("listen values (conf_loader/listeners.lua)", () => {
   });
 
   it("gives Kong's message for a bad value", () => {
-    expect(parseListen("proxy_listen", "8000")).toMatch(/^proxy_listen must be of form: \[off\] \| <ip>:<port>/);
+    expect(parseListen("proxy_listen", "8000")).toMatch(
+      /^proxy_listen must be of form: \[off\] \| <ip>:<port>/,
+    );
     expect(parseListen("proxy_listen", "127.0.0.1:8000 bogus")).toMatch(/^proxy_listen must be of form/);
   });
 });

@@ -34,11 +34,15 @@ describe("services schema", () => {
 
   it("validates paths in Kong's order (05-services_spec.lua:157)", () => {
     expect(errors(servicesSchema, { host: "x", path: "foo" })).toEqual({ path: "should start with: /" });
-    expect(errors(servicesSchema, { host: "x", path: "/a//b" })).toEqual({ path: "must not have empty segments" });
+    expect(errors(servicesSchema, { host: "x", path: "/a//b" })).toEqual({
+      path: "must not have empty segments",
+    });
     expect(errors(servicesSchema, { host: "x", path: "/a b" })).toEqual({
       path: "invalid path: '/a b' (characters outside of the reserved list of RFC 3986 found)",
     });
-    expect(errors(servicesSchema, { host: "x", path: "/%2w" })).toEqual({ path: "invalid url-encoded value: '%2w'" });
+    expect(errors(servicesSchema, { host: "x", path: "/%2w" })).toEqual({
+      path: "invalid url-encoded value: '%2w'",
+    });
   });
 
   it("refuses a path on a stream service, with the conditional message (02-db_core_entities_spec.lua:1534)", () => {

@@ -34,12 +34,22 @@ function route(fields: Partial<ExportedRoute>): ExportedRoute {
 
 const service = { id: "11111111-1111-4111-8111-111111111111", host: "upstream", port: 80 } as ExportedService;
 
-function request(path: string, host = "example.com", method = "GET", headers: Record<string, string> = {}): RouterRequest {
+function request(
+  path: string,
+  host = "example.com",
+  method = "GET",
+  headers: Record<string, string> = {},
+): RouterRequest {
   return { method, host, port: 80, path, scheme: "http", headers: new Headers(headers) };
 }
 
 function router(routes: ExportedRoute[]) {
-  const config: DeclarativeConfig = { _format_version: "3.0", _transform: false, services: [service], routes };
+  const config: DeclarativeConfig = {
+    _format_version: "3.0",
+    _transform: false,
+    services: [service],
+    routes,
+  };
   return compileSimpleRouter(config);
 }
 

@@ -79,14 +79,21 @@ const ROWS: Row[] = [
 
 describe("upstream path, path_handling v0 (Kong's router_path_handling_tests.lua)", () => {
   const cases = ROWS.flatMap(([row, service, route, strip, request, expected]) =>
-    (strip === undefined ? [false, true] : [strip]).map((s) => ({ row, service, route, strip: s, request, expected })),
+    (strip === undefined ? [false, true] : [strip]).map((s) => ({
+      row,
+      service,
+      route,
+      strip: s,
+      request,
+      expected,
+    })),
   );
   it.each(cases)("row $row: service $service, route $route, strip $strip, $request -> $expected", (c) => {
     const requestPath = normalizePath(c.request);
     const matchedPath = c.route !== null && requestPath.startsWith(c.route) ? c.route : undefined;
     if (c.route !== null) expect(matchedPath).toBe(c.route);
-    expect(
-      upstreamPathV0({ requestPath, matchedPath, stripPath: c.strip, servicePath: c.service }),
-    ).toBe(c.expected);
+    expect(upstreamPathV0({ requestPath, matchedPath, stripPath: c.strip, servicePath: c.service })).toBe(
+      c.expected,
+    );
   });
 });

@@ -30,7 +30,10 @@ describe("lintel cp + two lintel dp, end to end", () => {
     const url = new URL(pg.url);
     const [adminPort, clusterPort] = [await freePort(), await freePort()];
     admin = `http://127.0.0.1:${adminPort}`;
-    const certs = { KONG_CLUSTER_CERT: join(dir, "cluster.crt"), KONG_CLUSTER_CERT_KEY: join(dir, "cluster.key") };
+    const certs = {
+      KONG_CLUSTER_CERT: join(dir, "cluster.crt"),
+      KONG_CLUSTER_CERT_KEY: join(dir, "cluster.key"),
+    };
     const cp = spawnLintel(["cp"], {
       ...certs,
       KONG_PREFIX: join(dir, "cp"),
@@ -95,8 +98,14 @@ describe("lintel cp + two lintel dp, end to end", () => {
   });
 
   it("refuses to start with a bad option, naming it", async () => {
-    const bad = spawnLintel(["cp"], { KONG_ROLE: "x", KONG_CLUSTER_MTLS: "nope", KONG_PREFIX: join(dir, "bad") });
-    await bad.waitForOutput(/cluster_mtls has an invalid value: 'nope' \(shared, pki\)/).catch(() => undefined);
+    const bad = spawnLintel(["cp"], {
+      KONG_ROLE: "x",
+      KONG_CLUSTER_MTLS: "nope",
+      KONG_PREFIX: join(dir, "bad"),
+    });
+    await bad
+      .waitForOutput(/cluster_mtls has an invalid value: 'nope' \(shared, pki\)/)
+      .catch(() => undefined);
     const code = await new Promise<number | null>((r) =>
       bad.proc.exitCode !== null ? r(bad.proc.exitCode) : bad.proc.once("exit", (c) => r(c)),
     );

@@ -116,7 +116,9 @@ describe("lintel start, end to end", () => {
       body: JSON.stringify({ name: "kept", paths: ["/kept"] }),
     });
     expect(route.status).toBe(201);
-    await waitFor("the route to be served", async () => ((await fetch(`${proxy}/kept`)).status === 200 ? true : undefined));
+    await waitFor("the route to be served", async () =>
+      (await fetch(`${proxy}/kept`)).status === 200 ? true : undefined,
+    );
     expect(await lintel.stop()).toBe(0);
     expect(lintel.output()).toContain("Stopped");
 

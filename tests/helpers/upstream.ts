@@ -1,9 +1,14 @@
-import { type IncomingHttpHeaders, createServer } from "node:http";
+import { createServer, type IncomingHttpHeaders } from "node:http";
 
 export type SeenRequest = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
 
 /** A real HTTP server standing in for a user's service: it echoes what it received. */
-export async function startUpstream(): Promise<{ url: string; port: number; seen: SeenRequest[]; close(): Promise<void> }> {
+export async function startUpstream(): Promise<{
+  url: string;
+  port: number;
+  seen: SeenRequest[];
+  close(): Promise<void>;
+}> {
   const seen: SeenRequest[] = [];
   const server = createServer((req, res) => {
     let body = "";

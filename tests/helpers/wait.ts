@@ -14,7 +14,9 @@ export async function waitFor<T>(
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -64,7 +64,12 @@ describe("cluster listener (/v1/outlet)", () => {
     const nodeId = opts.nodeId ?? randomUUID();
     const token =
       opts.token ??
-      (await signHandshake(who, { node_id: nodeId, aud: "kong_clustering", now: Date.now(), jti: randomUUID() }));
+      (await signHandshake(who, {
+        node_id: nodeId,
+        aud: "kong_clustering",
+        now: Date.now(),
+        jti: randomUUID(),
+      }));
     const query = opts.query ?? `node_id=${nodeId}&node_hostname=test-dp&node_version=3.10.0`;
     const ws = new WebSocket(`ws://127.0.0.1:${clusterPort}/v1/outlet?${query}`, {
       headers: { authorization: `Bearer ${token}` },
@@ -118,7 +123,9 @@ describe("cluster listener (/v1/outlet)", () => {
       body: JSON.stringify({ name: "pushed", host: "pushed.test" }),
     });
     expect(res.status).toBe(201);
-    const frames = await waitFor("a second snapshot", () => (snapshots(dp).length >= 2 ? snapshots(dp) : undefined));
+    const frames = await waitFor("a second snapshot", () =>
+      snapshots(dp).length >= 2 ? snapshots(dp) : undefined,
+    );
     const signers = [cluster.chain[0] as Uint8Array];
     const a = await openSnapshot(new Uint8Array(frames[0] as Buffer), { signers, maxPayload: 16 << 20 });
     const b = await openSnapshot(new Uint8Array(frames.at(-1) as Buffer), { signers, maxPayload: 16 << 20 });
