@@ -1,10 +1,10 @@
 import { LINTEL_VERSION } from "../shared/version";
-import { HELP as CP_HELP, runCp } from "./commands/cp";
-import { HELP as DP_HELP, runDp } from "./commands/dp";
-import { HELP as HYBRID_HELP, runHybrid } from "./commands/hybrid";
-import { HELP as MIGRATIONS_HELP, runMigrations } from "./commands/migrations";
-import { runStart, HELP as START_HELP } from "./commands/start";
 import { ConfError } from "./conf";
+import { HELP as CP_HELP } from "./help/cp";
+import { HELP as DP_HELP } from "./help/dp";
+import { HELP as HYBRID_HELP } from "./help/hybrid";
+import { HELP as MIGRATIONS_HELP } from "./help/migrations";
+import { HELP as START_HELP } from "./help/start";
 
 const HELP = `Usage: lintel COMMAND [OPTIONS]
 
@@ -27,12 +27,16 @@ Configuration uses Kong's option names, from KONG_<NAME> environment variables (
 KONG_PREFIX, KONG_ADMIN_LISTEN, KONG_CLUSTER_CERT, KONG_PG_HOST, ...) or a file given with -c.
 Without KONG_PG_HOST or DATABASE_URL, an embedded database is kept in the prefix folder.`;
 
+// Commands load on use: the database, workerd and crypto libraries are not needed for --help.
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<number> }> = {
-  start: { help: START_HELP, run: runStart },
-  cp: { help: CP_HELP, run: runCp },
-  dp: { help: DP_HELP, run: runDp },
-  hybrid: { help: HYBRID_HELP, run: runHybrid },
-  migrations: { help: MIGRATIONS_HELP, run: runMigrations },
+  start: { help: START_HELP, run: async (a) => (await import("./commands/start")).runStart(a) },
+  cp: { help: CP_HELP, run: async (a) => (await import("./commands/cp")).runCp(a) },
+  dp: { help: DP_HELP, run: async (a) => (await import("./commands/dp")).runDp(a) },
+  hybrid: { help: HYBRID_HELP, run: async (a) => (await import("./commands/hybrid")).runHybrid(a) },
+  migrations: {
+    help: MIGRATIONS_HELP,
+    run: async (a) => (await import("./commands/migrations")).runMigrations(a),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,74 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnLintel } from "../helpers/lintel-process";
+import { freshPostgres } from "../helpers/postgres";
+
+async function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  const p = spawnLintel(args, env, cwd);
+  const code = await new Promise<number | null>((r) => p.proc.once("exit", (c) => r(c)));
+  return { code, output: p.output() };
+}
+
+describe("the lintel command", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lintel-cli-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(["start", "cp", "dp", "hybrid", "migrations"])("explains `%s` with --help", async (command) => {
+    const { code, output } = await run([command, "--help"]);
+    expect(code).toBe(0);
+    expect(output).toMatch(new RegExp(`^Usage: lintel ${command}`));
+    expect(output).toContain("Options:");
+  });
+
+  it("lists its commands, and refuses an unknown one", async () => {
+    expect((await run(["--help"])).output).toContain("hybrid gen_cert");
+    const bad = await run(["launch"]);
+    expect(bad.code).toBe(1);
+    expect(bad.output).toContain("Error: unknown command 'launch'");
+  });
+
+  it("generates a cluster pair as kong hybrid gen_cert does, and never overwrites it", async () => {
+    const first = await run(["hybrid", "gen_cert", "--days", "2"], {}, dir);
+    expect(first.code).toBe(0);
+    expect(first.output).toContain(`'${join(dir, "cluster.crt")}' and '${join(dir, "cluster.key")}'`);
+    expect(statSync(join(dir, "cluster.key")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, "cluster.crt"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const before = readFileSync(join(dir, "cluster.key"), "utf8");
+    const again = await run(["hybrid", "gen_cert"], {}, dir);
+    expect(again.code).toBe(1);
+    expect(again.output).toContain(`${join(dir, "cluster.crt")} already exists.\nWill not overwrite it.`);
+    expect(readFileSync(join(dir, "cluster.key"), "utf8")).toBe(before);
+    const one = await run(["hybrid", "gen_cert", join(dir, "only.crt")], {}, dir);
+    expect(one.output).toContain("both cert and key path needs to be provided");
+    expect(existsSync(join(dir, "only.crt"))).toBe(false);
+  });
+
+  it("applies migrations to Postgres", async () => {
+    const pg = await freshPostgres();
+    try {
+      const { code, output } = await run(["migrations", "up"], { DATABASE_URL: pg.url });
+      expect(code).toBe(0);
+      expect(output).toContain("Database is up to date");
+    } finally {
+      await pg.drop();
+    }
+  });
+
+  it("reads a kong.conf file and names a bad line", async () => {
+    const conf = join(dir, "bad.conf");
+    await import("node:fs").then((fs) =>
+      fs.writeFileSync(conf, "role = control_plane\nadmin_lsten = 127.0.0.1:1\n"),
+    );
+    const { code, output } = await run(["cp", "-c", conf]);
+    expect(code).toBe(1);
+    expect(output).toContain(`Error: ${conf}: line 2: unknown option 'admin_lsten'`);
+  });
+
+  it("refuses to start a control plane without cluster certificates", async () => {
+    const { code, output } = await run(["cp"], { KONG_PREFIX: join(dir, "nocert") });
+    expect(code).toBe(1);
+    expect(output).toContain("Error: cluster certificate and key must be provided to use Hybrid mode");
+  });
+});
