@@ -35,8 +35,10 @@ export function spawnLintel(args: string[], env: Record<string, string>, cwd?: s
       waitFor(
         `${pattern} in the output of lintel ${args.join(" ")}`,
         () => {
+          const m = out.match(pattern);
+          if (m) return m;
           if (proc.exitCode !== null) throw new Error(`lintel exited with ${proc.exitCode}:\n${out}`);
-          return out.match(pattern) ?? undefined;
+          return undefined;
         },
         { timeoutMs },
       ),
