@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+import type { ClusterIdentity } from "../../shared/cluster/keys";
+import type { DeclarativeConfig, ExportedRoute, ExportedService } from "../../shared/declarative/config";
+import { routesSchema } from "../../shared/entities/routes";
+import { servicesSchema } from "../../shared/entities/services";
+import { calculateConfigHash } from "../../shared/hash/config-hash";
+import { validateEntity } from "../../shared/schema/validate";
+import { sealSnapshot } from "../../shared/snapshot/codec";
+
+function withDefaults(schema: typeof servicesSchema, input: Record<string, unknown>) {
+  const v = validateEntity(schema, input, "insert");
+  if (!v.ok) throw new Error(JSON.stringify(v.error));
+  return { ...v.value, id: randomUUID(), created_at: 1, updated_at: 1 };
+}
+
+/** A service as the CP would export it, Kong's defaults filled in. */
+export const service = (input: Record<string, unknown>) =>
+  withDefaults(servicesSchema, input) as unknown as ExportedService;
+
+/** A route as the CP would export it; `service` is the service's id. */
+export function route(input: Record<string, unknown>, serviceId: string | null): ExportedRoute {
+  return {
+    ...(withDefaults(routesSchema, input) as Record<string, unknown>),
+    service: serviceId,
+  } as ExportedRoute;
+}
+
+/** A signed snapshot of the given entities, as the CP's publisher seals one. */
+export async function snapshotOf(
+  identity: ClusterIdentity,
+  version: number,
+  services: ExportedService[],
+  routes: ExportedRoute[],
+) {
+  const config: DeclarativeConfig = { _format_version: "3.0", _transform: false };
+  if (services.length) config.services = services;
+  if (routes.length) config.routes = routes;
+  const hashes = calculateConfigHash(config);
+  return sealSnapshot(
+    { version, config_hash: hashes.config, hashes, created_at: 1, cp_id: "fake-cp", config },
+    identity,
+    "test",
+  );
+}

@@ -1,0 +1,49 @@
+import { createServer } from "node:http";
+import { WebSocket, WebSocketServer } from "ws";
+
+export type FakeCp = {
+  url: string;
+  /** Upgrade requests received: path with query, and the Authorization header. */
+  handshakes: Array<{ url: string; authorization: string | undefined }>;
+  /** Text frames received from DPs, parsed. */
+  messages: Array<Record<string, unknown>>;
+  sockets: WebSocket[];
+  send(bytes: Uint8Array): void;
+  close(): Promise<void>;
+};
+
+/**
+ * A stand-in control plane that accepts any DP and lets the test push whatever frames it likes:
+ * the way to see how a real DP (in workerd) treats good, forged, stale and broken snapshots.
+ */
+export async function startFakeCp(): Promise<FakeCp> {
+  const server = createServer();
+  const wss = new WebSocketServer({ server, path: "/v1/outlet" });
+  const cp: FakeCp = {
+    url: "",
+    handshakes: [],
+    messages: [],
+    sockets: [],
+    send(bytes) {
+      for (const ws of cp.sockets) if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
+    },
+    close: () =>
+      new Promise((r) => {
+        for (const ws of cp.sockets) ws.terminate();
+        wss.close();
+        server.close(() => r());
+      }),
+  };
+  wss.on("connection", (ws, req) => {
+    cp.handshakes.push({ url: req.url ?? "", authorization: req.headers.authorization });
+    cp.sockets.push(ws);
+    ws.on("message", (data) => {
+      const m = JSON.parse(data.toString()) as Record<string, unknown>;
+      cp.messages.push(m);
+      if (m.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  cp.url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return cp;
+}

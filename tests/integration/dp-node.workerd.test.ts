@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalDp, startLocalDp } from "../../cli/local-dp";
+import { ReplayGuard, verifyHandshake } from "../../shared/cluster/handshake";
+import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { sharedTrust } from "../../shared/cluster/trust";
+import { clusterCertificate } from "../helpers/certs";
+import { route, service, snapshotOf } from "../helpers/config-builder";
+import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
+import { freePort } from "../helpers/ports";
+import { startUpstream } from "../helpers/upstream";
+import { waitFor } from "../helpers/wait";
+
+/**
+ * The edge DP in workerd against a stand-in CP that pushes good, forged, stale and broken
+ * snapshots: the DP node must keep only verified snapshots, never go back to an older version, and
+ * serve what it kept after a restart.
+ */
+describe("edge DP node in workerd", () => {
+  let dir: string;
+  let cp: FakeCp;
+  let dp: LocalDp;
+  let cluster: ClusterIdentity;
+  let stranger: ClusterIdentity;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let bindings: Record<string, string>;
+  let port: number;
+  const pings = () => cp.messages.filter((m) => m.type === "ping");
+  const lastPing = () => pings().at(-1) as { config_hash: string; error?: { reason: string } } | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "lintel-dpnode-"));
+    const certs = await clusterCertificate(dir);
+    cluster = certs.identity;
+    stranger = (await clusterCertificate(dir, "stranger")).identity;
+    cp = await startFakeCp();
+    upstream = await startUpstream();
+    port = await freePort();
+    bindings = {
+      KONG_CLUSTER_CERT: certs.certPem,
+      KONG_CLUSTER_CERT_KEY: certs.keyPem,
+      KONG_CLUSTER_CONTROL_PLANE: cp.url,
+      KONG_CONFIG_CHECK_INTERVAL: "0.05",
+    };
+    dp = await startLocalDp({ prefix: dir, host: "127.0.0.1", port, bindings });
+  });
+
+  afterAll(async () => {
+    await dp?.close();
+    await cp?.close();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = (path: string) => fetch(`${dp.url}${path}`);
+  const status = async (path: string) => {
+    const r = await get(path);
+    await r.arrayBuffer();
+    return r.status;
+  };
+
+  it("connects with a handshake the CP can verify, then greets and pings", async () => {
+    await waitFor("the DP to ping", () => (pings().length ? true : undefined));
+    const [hs] = cp.handshakes;
+    const query = new URL(hs?.url ?? "", "http://x").searchParams;
+    expect(query.get("node_version")).toBe("3.10.0");
+    expect(query.get("node_hostname")).toBe("lintel-dp-local");
+    const verified = await verifyHandshake(hs?.authorization?.replace("Bearer ", "") ?? "", {
+      audience: "kong_clustering",
+      now: Date.now(),
+      trust: await sharedTrust([cluster.chain[0] as Uint8Array]),
+      replay: new ReplayGuard(),
+    });
+    expect(verified.ok && verified.value.claims.node_id).toBe(query.get("node_id"));
+    expect(cp.messages[0]).toMatchObject({ type: "basic_info", plugins: [] });
+    expect(lastPing()?.config_hash).toBe("0".repeat(32));
+    expect(await status("/dp")).toBe(404);
+  });
+
+  it("applies a verified snapshot, reports its hash and proxies with it", async () => {
+    const svc = service({ url: upstream.url });
+    const snap = await snapshotOf(cluster, 5, [svc], [route({ paths: ["/dp"] }, svc.id)]);
+    cp.send(snap.bytes);
+    await waitFor("the DP to report the new hash", () =>
+      lastPing()?.config_hash === snap.manifest.config_hash ? true : undefined,
+    );
+    await waitFor("the route to be served", async () => ((await status("/dp/x")) === 200 ? true : undefined));
+  });
+
+  it("refuses a snapshot signed by another key, a tampered one and an older version, and keeps serving", async () => {
+    const served = lastPing()?.config_hash;
+    const empty = await snapshotOf(stranger, 9, [], []);
+    cp.send(empty.bytes);
+    await waitFor("a refusal", () => (lastPing()?.error?.reason === "bad_signature" ? true : undefined));
+
+    const good = await snapshotOf(cluster, 9, [], []);
+    const tampered = good.bytes.slice();
+    tampered[tampered.length - 10] = (tampered[tampered.length - 10] ?? 0) ^ 0x55;
+    cp.send(tampered);
+    await waitFor("a refusal", () => (lastPing()?.error?.reason === "digest_mismatch" ? true : undefined));
+
+    const older = await snapshotOf(cluster, 4, [], []);
+    cp.send(older.bytes);
+    await waitFor("a refusal", () => (lastPing()?.error?.reason === "stale" ? true : undefined));
+
+    expect(lastPing()?.config_hash).toBe(served);
+    expect(await status("/dp/x")).toBe(200);
+  });
+
+  it("serves the kept snapshot after a restart, before the CP sends anything", async () => {
+    await dp.close();
+    const before = cp.messages.length;
+    dp = await startLocalDp({ prefix: dir, host: "127.0.0.1", port, bindings });
+    expect(await status("/dp/y")).toBe(200);
+    await waitFor("the restarted DP to ping with the kept hash", () =>
+      cp.messages.slice(before).some((m) => m.type === "ping" && m.config_hash !== "0".repeat(32))
+        ? true
+        : undefined,
+    );
+  });
+
+  it("goes to Kong's 404 when a newer snapshot removes the route", async () => {
+    const next = await snapshotOf(cluster, 6, [], []);
+    cp.send(next.bytes);
+    const res = await waitFor("the route to go", async () => {
+      const r = await get("/dp/x");
+      return r.status === 404 ? r : undefined;
+    });
+    expect(await res.json()).toMatchObject({ message: "no Route matched with those values" });
+  });
+});
