@@ -105,10 +105,7 @@ export const routesSchema: EntitySchema = {
   name: "routes",
   endpointKey: "name",
   fields: {
-    id: t.uuid(),
-    created_at: t.timestamp(),
-    updated_at: t.timestamp(),
-    name: t.utf8Name(),
+    ...t.namedEntityFields(),
     protocols: {
       type: "set",
       lenMin: 1,

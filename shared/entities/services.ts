@@ -54,10 +54,7 @@ export const servicesSchema: EntitySchema = {
   name: "services",
   endpointKey: "name",
   fields: {
-    id: t.uuid(),
-    created_at: t.timestamp(),
-    updated_at: t.timestamp(),
-    name: t.utf8Name(),
+    ...t.namedEntityFields(),
     retries: { type: "integer", default: 5, between: [0, 32767] },
     protocol: t.protocol({ required: true, default: "http" }),
     host: t.host({ required: true }),

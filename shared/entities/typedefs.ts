@@ -179,3 +179,11 @@ export const wildcardHost = (): StringField => ({
     return undefined;
   },
 });
+
+/** What every named Kong entity starts with: `id`, the two timestamps and a `name`. */
+export const namedEntityFields = () => ({
+  id: uuid(),
+  created_at: timestamp(),
+  updated_at: timestamp(),
+  name: utf8Name(),
+});
