@@ -32,6 +32,8 @@ export class DataPlaneNode extends DurableObject<Env> {
   private lastPing = 0;
   private identity: ClusterIdentity | undefined;
   private initError: unknown;
+  /** Snapshots are applied one at a time, in arrival order, so an older one never lands last. */
+  private applying: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -155,7 +157,13 @@ export class DataPlaneNode extends DurableObject<Env> {
     this.attempts = 0;
     ws.addEventListener("message", (event) => {
       if (typeof event.data === "string") return; // pong
-      this.ctx.waitUntil(binaryFrame(event.data).then((bytes) => this.apply(bytes, conf)));
+      this.applying = this.applying
+        .then(() => binaryFrame(event.data))
+        .then((bytes) => this.apply(bytes, conf))
+        .catch((e) =>
+          console.error(`[lintel] dp: applying a snapshot failed: ${e instanceof Error ? e.message : e}`),
+        );
+      this.ctx.waitUntil(this.applying);
     });
     const lost = () => {
       if (this.socket !== ws) return;
@@ -166,14 +174,8 @@ export class DataPlaneNode extends DurableObject<Env> {
     };
     ws.addEventListener("close", lost);
     ws.addEventListener("error", lost);
-    ws.send(
-      JSON.stringify({
-        type: "basic_info",
-        plugins: [],
-        labels: conf.cluster_dp_labels,
-        lintel_version: LINTEL_VERSION,
-      }),
-    );
+    const labels = Object.keys(conf.cluster_dp_labels).length ? conf.cluster_dp_labels : undefined;
+    ws.send(JSON.stringify({ type: "basic_info", plugins: [], labels, lintel_version: LINTEL_VERSION }));
     this.ping();
     console.log(`[lintel] dp: connected to the control plane at ${url.host} as ${this.nodeId}`);
   }

@@ -121,8 +121,25 @@ describe("edge DP node in workerd", () => {
     );
   });
 
+  it("keeps the newer of two snapshots pushed back to back, whatever their order of arrival", async () => {
+    const svc = service({ url: upstream.url });
+    const newer = await snapshotOf(cluster, 8, [svc], [route({ paths: ["/dp"] }, svc.id)]);
+    const older = await snapshotOf(cluster, 7, [], []);
+    const before = pings().length;
+    cp.send(newer.bytes);
+    cp.send(older.bytes);
+    await waitFor("both snapshots to be answered", () => (pings().length >= before + 2 ? true : undefined));
+    await waitFor("a refusal of the older one", () =>
+      pings().slice(before).some((p) => (p.error as { reason?: string } | undefined)?.reason === "stale")
+        ? true
+        : undefined,
+    );
+    expect(lastPing()?.config_hash).toBe(newer.manifest.config_hash);
+    expect(await status("/dp/x")).toBe(200);
+  });
+
   it("goes to Kong's 404 when a newer snapshot removes the route", async () => {
-    const next = await snapshotOf(cluster, 6, [], []);
+    const next = await snapshotOf(cluster, 9, [], []);
     cp.send(next.bytes);
     const res = await waitFor("the route to go", async () => {
       const r = await get("/dp/x");
