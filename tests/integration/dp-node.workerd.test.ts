@@ -130,7 +130,9 @@ describe("edge DP node in workerd", () => {
     cp.send(older.bytes);
     await waitFor("both snapshots to be answered", () => (pings().length >= before + 2 ? true : undefined));
     await waitFor("a refusal of the older one", () =>
-      pings().slice(before).some((p) => (p.error as { reason?: string } | undefined)?.reason === "stale")
+      pings()
+        .slice(before)
+        .some((p) => (p.error as { reason?: string } | undefined)?.reason === "stale")
         ? true
         : undefined,
     );
