@@ -18,7 +18,8 @@ export function compileConfig(version: number, hash: string, config: Declarative
   const upstreams = new Map<string, Upstream>();
   for (const s of config.services ?? []) {
     try {
-      const url = new URL(`${s.protocol}://${s.host}:${s.port}`);
+      const host = s.host.includes(":") && !s.host.startsWith("[") ? `[${s.host}]` : s.host;
+      const url = new URL(`${s.protocol}://${host}:${s.port}`);
       upstreams.set(s.id, { origin: url.origin, host: url.host });
     } catch {
       // a service Lintel cannot reach over HTTP (tcp, grpc, ...) has no upstream here

@@ -29,6 +29,8 @@ export class DataPlaneNode extends DurableObject<Env> {
   private socket: WebSocket | undefined;
   private connecting: Promise<void> | undefined;
   private attempts = 0;
+  /** No new dial before this time (ms), whoever asks: the back-off holds under traffic too. */
+  private nextDialAt = 0;
   private lastPing = 0;
   private identity: ClusterIdentity | undefined;
   private initError: unknown;
@@ -99,14 +101,17 @@ export class DataPlaneNode extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.ensureConnected();
     if (this.socket && Date.now() - this.lastPing >= PING_INTERVAL * 1000) this.ping();
-    await this.ctx.storage.setAlarm(Date.now() + (this.socket ? TICK_MS : reconnectDelay(this.attempts)));
+    await this.ctx.storage.setAlarm(
+      this.socket ? Date.now() + TICK_MS : Math.max(this.nextDialAt, Date.now() + 1000),
+    );
   }
 
   private ensureConnected(): void {
-    if (this.socket || this.connecting) return;
+    if (this.socket || this.connecting || Date.now() < this.nextDialAt) return;
     this.connecting = this.dial()
       .catch((e) => {
         this.attempts++;
+        this.nextDialAt = Date.now() + reconnectDelay(this.attempts);
         console.error(`[lintel] dp: cannot reach the control plane: ${e instanceof Error ? e.message : e}`);
       })
       .finally(() => {
@@ -118,7 +123,7 @@ export class DataPlaneNode extends DurableObject<Env> {
 
   private async keepAlarm(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + (this.socket ? TICK_MS : reconnectDelay(this.attempts)));
+      await this.ctx.storage.setAlarm(Math.max(this.nextDialAt, Date.now() + TICK_MS));
     }
   }
 
@@ -169,8 +174,9 @@ export class DataPlaneNode extends DurableObject<Env> {
       if (this.socket !== ws) return;
       this.socket = undefined;
       this.attempts++;
+      this.nextDialAt = Date.now() + reconnectDelay(this.attempts);
       console.error("[lintel] dp: connection to the control plane lost; reconnecting");
-      this.ctx.waitUntil(this.ctx.storage.setAlarm(Date.now() + reconnectDelay(this.attempts)));
+      this.ctx.waitUntil(this.ctx.storage.setAlarm(this.nextDialAt));
     };
     ws.addEventListener("close", lost);
     ws.addEventListener("error", lost);

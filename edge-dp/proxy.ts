@@ -3,7 +3,14 @@ import { upstreamPathV0 } from "../shared/router/upstream-path";
 import { escapePath, normalizePath } from "../shared/util/path";
 import { LINTEL_VERSION } from "../shared/version";
 import type { CompiledConfig } from "./compiled-config";
-import { BAD_GATEWAY, GATEWAY_TIMEOUT, kongMessage, NO_ROUTE, NO_SERVICE } from "./kong-responses";
+import {
+  BAD_GATEWAY,
+  GATEWAY_TIMEOUT,
+  httpsRequired,
+  kongMessage,
+  NO_ROUTE,
+  NO_SERVICE,
+} from "./kong-responses";
 
 const HOP_BY_HOP = [
   "connection",
@@ -40,6 +47,9 @@ export async function proxy(request: Request, config: CompiledConfig | undefined
   };
   const match = config?.router.match(routed);
   if (!match) return kongMessage(404, NO_ROUTE, id);
+  if (!match.route.protocols.includes(scheme)) {
+    return httpsRequired(match.route.https_redirect_status_code, url, id);
+  }
   const service = match.service;
   const target = service && config?.upstreams.get(service.id);
   if (!service || !target) return kongMessage(503, NO_SERVICE, id);

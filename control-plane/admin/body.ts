@@ -32,11 +32,16 @@ export async function readBody(c: Context, schema: EntitySchema): Promise<BodyRe
     return { ok: true, value: formToEntity(schema, [...new URLSearchParams(text)]) };
   }
   if (type === "multipart/form-data") {
-    const form = await new Request("http://body", {
-      method: "POST",
-      headers: { "content-type": types ?? "" },
-      body: text,
-    }).formData();
+    let form: FormData;
+    try {
+      form = await new Request("http://body", {
+        method: "POST",
+        headers: { "content-type": types ?? "" },
+        body: text,
+      }).formData();
+    } catch {
+      return fail(c, 400, "Cannot parse multipart/form-data body");
+    }
     const pairs: Array<[string, string]> = [];
     form.forEach((v, k) => {
       if (typeof v === "string") pairs.push([k, v]);
@@ -56,13 +61,26 @@ export function formToEntity(schema: EntitySchema, pairs: Array<[string, string]
   for (const [rawKey, value] of pairs) {
     const key = rawKey.replace(/\[\d*\]$/, "");
     const path = key.split(".");
+    // keys that would reach Object.prototype are kept as plain data, never followed
+    if (path.some((p) => UNSAFE_KEYS.has(p))) {
+      Object.defineProperty(out, rawKey, { value, enumerable: true, writable: true, configurable: true });
+      continue;
+    }
     const top = path[0] ?? "";
-    const field = schema.fields[top];
+    const field = Object.hasOwn(schema.fields, top) ? schema.fields[top] : undefined;
     const isList = field?.type === "array" || field?.type === "set" || rawKey.endsWith("]");
     if (path.length > 1) {
       if (typeof out[top] !== "object" || out[top] === null) out[top] = {};
       const parent = out[top] as Record<string, unknown>;
-      parent[path.slice(1).join(".")] = value === "" ? null : value;
+      const sub = path.slice(1).join(".");
+      // a map of arrays (`headers.x-region=north`) takes each value as one more element
+      if (field?.type === "map" && (field.values.type === "array" || field.values.type === "set")) {
+        const list = Array.isArray(parent[sub]) ? (parent[sub] as unknown[]) : [];
+        if (value !== "") list.push(value);
+        parent[sub] = list;
+      } else {
+        parent[sub] = value === "" ? null : value;
+      }
       continue;
     }
     if (isList) {
@@ -79,8 +97,12 @@ export function formToEntity(schema: EntitySchema, pairs: Array<[string, string]
   return out;
 }
 
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Kong infers a form value's type from the field it goes to. */
 function coerce(field: Field | undefined, value: string): unknown {
-  if (field?.type === "integer" && /^-?\d+$/.test(value)) return Number(value);
+  if (field?.type === "integer" && value.trim() !== "" && Number.isFinite(Number(value)))
+    return Number(value);
   if (field?.type === "boolean" && (value === "true" || value === "false")) return value === "true";
   return value;
 }

@@ -10,13 +10,14 @@ import { kongError, methodNotAllowed, notFound, options } from "./kong-response"
 const COLLECTION_METHODS = "GET, HEAD, OPTIONS, POST";
 const ENTITY_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, PUT";
 
+/** A path parameter, already percent-decoded by Hono (decoding it again would fail on `%`). */
 const param = (c: Context, name: string): string => c.req.param(name) ?? "";
 
 /** A lookup that ended in a response: not found, or an invalid name. */
 type Found = { entity: Entity } | { response: Response };
 
 async function find(c: Context, dao: EntityDao, key: string): Promise<Found> {
-  const r = await dao.lookup(decodeURIComponent(key));
+  const r = await dao.lookup(key);
   if (!r.ok) return { response: kongError(c, r.error) };
   if (!r.value) return { response: notFound(c) };
   return { entity: r.value };
@@ -88,7 +89,7 @@ async function put(
   const body = await readBody(c, dao.schema);
   if (!body.ok) return body.response;
   if (parent) body.value[parent.field] = { id: parent.id };
-  const k = dao.keyFor(decodeURIComponent(key));
+  const k = dao.keyFor(key);
   if (!k.ok) return kongError(c, k.error);
   const unresolved = await resolveForeign(daos, dao, body.value);
   if (unresolved) return kongError(c, unresolved);
@@ -113,7 +114,7 @@ async function patch(
 }
 
 async function remove(c: Context, dao: EntityDao, key: string) {
-  const r = await dao.lookup(decodeURIComponent(key));
+  const r = await dao.lookup(key);
   if (!r.ok) return kongError(c, r.error);
   if (r.value) {
     const d = await dao.delete(r.value.id);
@@ -137,7 +138,7 @@ export function mountEntity(app: Hono, daos: Daos, dao: EntityDao): void {
   });
   app.put(one, (c) => put(c, daos, dao, param(c, "key")));
   app.patch(one, async (c) => {
-    const key = decodeURIComponent(param(c, "key"));
+    const key = param(c, "key");
     const r = await dao.lookup(key);
     if (!r.ok) return kongError(c, r.error);
     if (!r.value) {

@@ -195,7 +195,7 @@ export class EntityDao {
     const entity = {
       ...v.value,
       id: (v.value.id as string) ?? crypto.randomUUID(),
-      created_at: now,
+      created_at: (v.value.created_at as number) ?? now,
       updated_at: now,
     };
     return this.write(async (tx) => {
@@ -207,10 +207,13 @@ export class EntityDao {
     }, entity);
   }
 
-  /** PUT: replaces the whole entity at the key, creating it when absent (Kong resets created_at too). */
+  /**
+   * PUT: replaces the whole entity at the key, creating it when absent (Kong resets created_at too).
+   * By id, the row with that id; by name, the row with that name, whatever `id` the body carries,
+   * and a new row otherwise, whose `id` may not be another entity's (Kong's primary key violation).
+   */
   async upsert(key: { column: string; value: string }, input: Record<string, unknown>) {
-    const body = { ...input, [key.column]: key.value };
-    const v = this.validateFull(body);
+    const v = this.validateFull({ ...input, [key.column]: key.value });
     if (!v.ok) return v;
     const now = this.now();
     const existing = key.column === "id" ? undefined : await this.lookupBy(key.column, key.value);
@@ -219,12 +222,13 @@ export class EntityDao {
     const entity = { ...v.value, id, created_at: (v.value.created_at as number) ?? now, updated_at: now };
     const row = this.toRow(entity);
     const { id: _id, ...set } = row;
+    const replaceable = key.column === "id" || existing !== undefined;
     return this.write(async (tx) => {
-      const rows = (await tx
-        .insert(this.table)
-        .values(row)
-        .onConflictDoUpdate({ target: this.col("id"), set })
-        .returning()) as Record<string, unknown>[];
+      const insert = tx.insert(this.table).values(row);
+      const rows = (await (replaceable
+        ? insert.onConflictDoUpdate({ target: this.col("id"), set })
+        : insert
+      ).returning()) as Record<string, unknown>[];
       return this.toEntity(rows[0] as Record<string, unknown>);
     }, entity);
   }

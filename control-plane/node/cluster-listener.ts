@@ -14,12 +14,21 @@ export function createClusterListener(hub: Hub, log: (m: string) => void) {
     res.end(JSON.stringify({ message: "Not found" }));
   });
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(req.url ?? "/", "http://cluster");
-    const refuse = (status: number, message: string) => {
+    // Node drops its own error listener on upgrade: a peer resetting the connection must not take
+    // the process down.
+    socket.on("error", (e) => log(`[lintel] cluster: connection error: ${e.message}`));
+    const refuse = (status: 400 | 401 | 404, message: string) => {
+      const text = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found" }[status];
       socket.end(
-        `HTTP/1.1 ${status} ${status === 404 ? "Not Found" : "Unauthorized"}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ message })}`,
+        `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ message })}`,
       );
     };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://cluster");
+    } catch {
+      return refuse(400, "Bad request");
+    }
     if (url.pathname !== "/v1/outlet") return refuse(404, "Not found");
     const ip = req.socket.remoteAddress ?? "";
     hub

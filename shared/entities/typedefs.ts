@@ -98,7 +98,7 @@ export const hosts = (): ArrayField => ({
   elements: {
     type: "string",
     check: (h) => {
-      if (!/^[^*]*\*?[^*]*$/.test(h)) return "invalid wildcard: must have at most one wildcard";
+      if (h.indexOf("*") !== h.lastIndexOf("*")) return "invalid wildcard: must have at most one wildcard";
       if (!(/^\*\./.test(h) || /\.\*$/.test(h) || /^[^*]*$/.test(h))) {
         return "invalid wildcard: must be placed at leftmost or rightmost label";
       }

@@ -96,6 +96,15 @@ describe("simple router", () => {
     expect(r.match(request("/v1/users/42"))).toBeUndefined();
   });
 
+  it("does not let an snis-only route catch plain HTTP, and leaves stream routes out", () => {
+    const sni = route({ protocols: ["https"], snis: ["secure.test"] });
+    const tcp = route({ protocols: ["tcp"], destinations: [{ port: 80 }] });
+    const r = router([sni, tcp]);
+    expect(r.match(request("/anything", "secure.test"))).toBeUndefined();
+    expect(r.match({ ...request("/", "secure.test"), scheme: "https" })?.route.id).toBe(sni.id);
+    expect(r.match({ ...request("/", "other.test"), scheme: "https" })).toBeUndefined();
+  });
+
   it("returns a serviceless route without a service", () => {
     const r = router([route({ paths: ["/none"], service: null })]);
     expect(r.match(request("/none"))).toMatchObject({ service: undefined });

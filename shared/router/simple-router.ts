@@ -2,8 +2,10 @@ import type { DeclarativeConfig, ExportedRoute, ExportedService } from "../decla
 import type { RouteMatch, Router, RouterRequest } from "./types";
 
 /*
- * A first router: hosts (exact and wildcard, optional port), methods, headers and paths (prefix or
- * `~` regex), tried in a fixed order of specificity. Kong's full priority rules and the indexes that
+ * A first router: hosts (exact and wildcard, optional port), methods, headers, snis (the request's
+ * host stands for its SNI at the edge) and paths (prefix or `~` regex), tried in a fixed order of
+ * specificity. A route whose protocols exclude the request's scheme still matches, so that the proxy
+ * can answer Kong's 426 or redirect. Kong's full priority rules and the indexes that
  * keep matching sub-linear come with the complete router.
  */
 
@@ -11,6 +13,8 @@ type HostMatcher = (host: string, port: number) => boolean;
 
 type Candidate = {
   route: ExportedRoute;
+  /** SNIs the route asks for; a request without TLS has none. */
+  snis: Set<string> | undefined;
   service: ExportedService | undefined;
   hosts: HostMatcher[];
   methods: Set<string> | undefined;
@@ -42,8 +46,9 @@ function candidates(route: ExportedRoute, service: ExportedService | undefined):
     name.toLowerCase(),
     new Set(values.map((v) => v.toLowerCase())),
   ]);
-  const weight = (hosts.length ? 4 : 0) + (headers.length ? 2 : 0) + (methods ? 1 : 0);
-  const base = { route, service, hosts, methods, headers };
+  const snis = route.snis?.length ? new Set(route.snis.map((s) => s.toLowerCase())) : undefined;
+  const weight = (hosts.length ? 4 : 0) + (headers.length ? 2 : 0) + (methods ? 1 : 0) + (snis ? 1 : 0);
+  const base = { route, service, snis, hosts, methods, headers };
   if (!route.paths?.length) return [{ ...base, path: undefined, weight }];
   return route.paths.map((p) => ({
     ...base,
@@ -75,14 +80,19 @@ function matchPath(c: Candidate, path: string): string | undefined | false {
   return m ? m[0] : false;
 }
 
+/** Routes an HTTP data plane serves: those for http or https (stream and gRPC routes are not). */
+const isHttpRoute = (r: ExportedRoute) => r.protocols.some((p) => p === "http" || p === "https");
+
 export function compileSimpleRouter(config: DeclarativeConfig): Router {
   const services = new Map((config.services ?? []).map((s) => [s.id, s]));
   const list = (config.routes ?? [])
+    .filter(isHttpRoute)
     .flatMap((r) => candidates(r, r.service ? services.get(r.service) : undefined))
     .sort(order);
   return {
     match(req: RouterRequest): RouteMatch | undefined {
       for (const c of list) {
+        if (c.snis && (req.scheme !== "https" || !c.snis.has(req.host))) continue;
         if (c.methods && !c.methods.has(req.method)) continue;
         if (c.hosts.length && !c.hosts.some((h) => h(req.host, req.port))) continue;
         if (c.headers.some(([name, values]) => !values.has((req.headers.get(name) ?? "").toLowerCase())))

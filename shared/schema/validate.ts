@@ -5,6 +5,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (v: unknown): v is string => typeof v === "string" && UUID.test(v);
 
+/** Sets an own property even for names such as `__proto__`, which plain assignment would not. */
+function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -77,12 +82,12 @@ export function validateField(field: Field, value: unknown): Result<unknown, Fie
       for (const [k, v] of Object.entries(value)) {
         const key = validateField(field.keys, k);
         if (!key.ok) {
-          errors[k] = key.error;
+          setOwn(errors, k, key.error);
           continue;
         }
         const val = validateField(field.values, v);
-        if (val.ok) out[k] = val.value;
-        else errors[k] = val.error;
+        if (val.ok) setOwn(out, k, val.value);
+        else setOwn(errors, k, val.error);
       }
       if (Object.keys(errors).length > 0) return err(errors);
       const bad = field.check?.(out);
@@ -154,7 +159,7 @@ function validateRecord(
 ): Result<Record<string, unknown>, FieldErrors> {
   const errors: FieldErrors = {};
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) if (!(key in fields)) errors[key] = "unknown field";
+  for (const key of Object.keys(input)) if (!Object.hasOwn(fields, key)) setOwn(errors, key, "unknown field");
   for (const [name, field] of Object.entries(fields)) {
     if (partial && !(name in input)) continue;
     let value = input[name];

@@ -249,6 +249,72 @@ export function adminApiSuite(label: string, open: () => Promise<Database & { dr
       expect(m.body).toEqual({ message: "Method not allowed" });
     });
 
+    it("keeps form keys that name Object.prototype as data: unknown fields, no pollution", async () => {
+      const r = await api.call(
+        "POST",
+        "/services",
+        "host=x.test&__proto__.mustBeNull=polluted&constructor=1",
+        {
+          "content-type": "application/x-www-form-urlencoded",
+        },
+      );
+      expect(r.status).toBe(400);
+      expect(r.body.fields).toMatchObject({
+        "__proto__.mustBeNull": "unknown field",
+        constructor: "unknown field",
+      });
+      expect(({} as Record<string, unknown>).mustBeNull).toBeUndefined();
+      expect((await api.call("POST", "/services", { host: "after.test" })).status).toBe(201);
+      const json = await api.call("POST", "/services", '{"host":"x.test","__proto__":{"enabled":false}}', {
+        "content-type": "application/json",
+      });
+      expect(json.status).toBe(400);
+      expect(json.body.fields).toEqual(JSON.parse('{"__proto__":"unknown field"}'));
+    });
+
+    it("answers a malformed multipart body with 400", async () => {
+      const r = await api.call("POST", "/services", "garbage", {
+        "content-type": "multipart/form-data; boundary=xyz",
+      });
+      expect(r.status).toBe(400);
+    });
+
+    it("takes form values as Kong infers them: map values become arrays, numbers are numbers", async () => {
+      const r = await api.call("POST", "/routes", "paths[]=/form&headers.x-region=north&regex_priority=2.0", {
+        "content-type": "application/x-www-form-urlencoded",
+      });
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({ headers: { "x-region": ["north"] }, regex_priority: 2 });
+    });
+
+    it("decodes a URL segment once: an invalid name is a 400, never a 500", async () => {
+      for (const method of ["GET", "PUT", "DELETE"]) {
+        const r = await api.call(method, "/services/%25", method === "PUT" ? { host: "x.test" } : undefined);
+        expect(r.status).toBe(400);
+        expect(r.body.name).toBe("invalid unique name");
+      }
+      expect((await api.call("GET", "/services/%E0%A4%A")).status).toBe(400);
+    });
+
+    it("refuses a PUT by name that carries another entity's id (primary key violation)", async () => {
+      const alpha = await api.call("POST", "/services", { name: "alpha", host: "alpha.test" });
+      const r = await api.call("PUT", "/services/beta", { id: alpha.body.id, host: "evil.test" });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 3, name: "primary key violation" });
+      expect((await api.call("GET", "/services/alpha")).body.host).toBe("alpha.test");
+    });
+
+    it("refuses a pathological wildcard host promptly", async () => {
+      const r = await api.call("POST", "/routes", { hosts: [`${"a".repeat(60000)}**`] });
+      expect(r.status).toBe(400);
+      expect(r.body.fields.hosts).toEqual(["invalid wildcard: must have at most one wildcard"]);
+    });
+
+    it("keeps a created_at given on POST, as Kong does", async () => {
+      const r = await api.call("POST", "/services", { host: "old.test", created_at: 1500000000 });
+      expect(r.body.created_at).toBe(1500000000);
+    });
+
     it("bumps the config version once per successful write only", async () => {
       const before = api.commits();
       await api.call("POST", "/services", {});

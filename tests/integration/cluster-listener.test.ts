@@ -164,6 +164,29 @@ describe("cluster listener (/v1/outlet)", () => {
     expect((await connect(cluster, { query: "node_version=3.10.0" })).status).toBe(401);
   });
 
+  it("survives an unparsable upgrade URL and a peer that resets mid-handshake", async () => {
+    const { connect: tcp } = await import("node:net");
+    const raw = (request: string, reset: boolean) =>
+      new Promise<string>((resolve) => {
+        const s = tcp(clusterPort, "127.0.0.1", () => {
+          s.write(request);
+          if (reset) s.resetAndDestroy();
+        });
+        let got = "";
+        s.on("data", (d) => {
+          got += d;
+        });
+        s.on("close", () => resolve(got));
+        s.on("error", () => resolve(got));
+      });
+    const upgrade = (target: string, auth: string) =>
+      `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${auth}\r\n\r\n`;
+    expect(await raw(upgrade("http://x:99999/v1/outlet", "x"), false)).toMatch(/^HTTP\/1\.1 400/);
+    await raw(upgrade(`/v1/outlet?node_id=${randomUUID()}&node_version=3.10.0`, "a.b.c"), true);
+    const alive = await fetch(`${adminUrl}/services`);
+    expect(alive.status).toBe(200);
+  });
+
   it("closes a DP that sends something other than basic_info first", async () => {
     const dp = await connect(cluster);
     const closed = new Promise<number>((r) => dp.ws.once("close", (code) => r(code)));

@@ -140,13 +140,76 @@ describe("edge DP node in workerd", () => {
     expect(await status("/dp/x")).toBe(200);
   });
 
+  it("answers an https-only route reached over http with Kong's 426, or its redirect", async () => {
+    const svc = service({ url: upstream.url });
+    const snap = await snapshotOf(
+      cluster,
+      10,
+      [svc],
+      [
+        route({ paths: ["/secure"], protocols: ["https"] }, svc.id),
+        route({ paths: ["/moved"], protocols: ["https"], https_redirect_status_code: 301 }, svc.id),
+      ],
+    );
+    cp.send(snap.bytes);
+    const res = await waitFor("the https-only route", async () => {
+      const r = await get("/secure/x");
+      return r.status === 426 ? r : undefined;
+    });
+    expect(await res.json()).toMatchObject({ message: "Please use HTTPS protocol" });
+    const moved = await fetch(`${dp.url}/moved/x?q=1`, { redirect: "manual" });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get("location")).toBe(`https://127.0.0.1/moved/x?q=1`);
+  });
+
   it("goes to Kong's 404 when a newer snapshot removes the route", async () => {
-    const next = await snapshotOf(cluster, 9, [], []);
+    const next = await snapshotOf(cluster, 11, [], []);
     cp.send(next.bytes);
     const res = await waitFor("the route to go", async () => {
       const r = await get("/dp/x");
       return r.status === 404 ? r : undefined;
     });
     expect(await res.json()).toMatchObject({ message: "no Route matched with those values" });
+  });
+});
+
+describe("edge DP node reconnecting", () => {
+  it("keeps its back-off under traffic while the CP refuses it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lintel-backoff-"));
+    const { createServer } = await import("node:http");
+    let dials = 0;
+    const refusing = createServer((_req, res) => res.end());
+    refusing.on("upgrade", (_req, socket) => {
+      dials++;
+      socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n");
+    });
+    await new Promise<void>((r) => refusing.listen(0, "127.0.0.1", () => r()));
+    const certs = await clusterCertificate(dir);
+    const port = await freePort();
+    const node = await startLocalDp({
+      prefix: dir,
+      host: "127.0.0.1",
+      port,
+      bindings: {
+        KONG_CLUSTER_CERT: certs.certPem,
+        KONG_CLUSTER_CERT_KEY: certs.keyPem,
+        KONG_CLUSTER_CONTROL_PLANE: `ws://127.0.0.1:${(refusing.address() as { port: number }).port}`,
+        KONG_CONFIG_CHECK_INTERVAL: "0.02",
+      },
+    });
+    try {
+      // 60 requests spaced past the check interval: every one of them asks the DP node to connect
+      for (let i = 0; i < 60; i++) {
+        await (await fetch(`${node.url}/x`)).arrayBuffer();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(dials).toBeGreaterThanOrEqual(1);
+      // 1 s, 2 s, 4 s... with jitter: far fewer than the requests that asked
+      expect(dials).toBeLessThanOrEqual(5);
+    } finally {
+      await node.close();
+      refusing.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
