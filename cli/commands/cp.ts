@@ -15,7 +15,7 @@ export async function runCp(args: string[]): Promise<number> {
   });
   const cp = await startControlPlane(conf);
   console.log(`Lintel ${LINTEL_VERSION} control plane ${cp.nodeId}
-  Admin API   ${cp.adminUrl}
+  Admin API   ${cp.adminUrl} (${cp.adminAccess})
   Cluster     ${cp.clusterUrl}/v1/outlet
   Database    ${cp.database}`);
   return runUntilSignal([() => cp.close()]);

@@ -24,16 +24,17 @@ export async function runStart(args: string[]): Promise<number> {
     await cp.close();
     throw e;
   }
+  const auth = conf.admin_token ? ` -H "Kong-Admin-Token: $KONG_ADMIN_TOKEN"` : "";
   console.log(`
-  Admin API      ${cp.adminUrl}
+  Admin API      ${cp.adminUrl} (${cp.adminAccess})
   Proxy          ${dp.url}
   Cluster        ${cp.clusterUrl}/v1/outlet
   Database       ${cp.database}
   Certificates   ${conf.cluster_cert}${generated ? " (generated)" : ""}
 
 Quick start:
-  curl -i -X POST ${cp.adminUrl}/services --data name=example --data url=http://httpbin.org
-  curl -i -X POST ${cp.adminUrl}/services/example/routes --data 'paths[]=/example'
+  curl -i -X POST ${cp.adminUrl}/services${auth} --data name=example --data url=http://httpbin.org
+  curl -i -X POST ${cp.adminUrl}/services/example/routes${auth} --data 'paths[]=/example'
   curl -i ${dp.url}/example/anything
 
 Ctrl-C stops Lintel.`);

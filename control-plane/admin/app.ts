@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { KONG_VERSION, LINTEL_VERSION } from "../../shared/version";
 import type { DataPlaneStore } from "../cluster/data-planes";
 import type { Daos } from "../dao";
+import { adminTokenAuth } from "./admin-auth";
 import { mountClustering } from "./clustering";
 import { mountEntity, mountNested } from "./entity-endpoints";
 import { notFound, unexpected } from "./kong-response";
@@ -16,6 +17,8 @@ export type AdminDeps = {
   configuration: Record<string, unknown>;
   /** The config hash the cluster currently publishes. */
   currentHash: () => string | undefined;
+  /** `admin_token`: when set, every request must carry it in `Kong-Admin-Token`. */
+  adminToken?: string;
   now?: () => number;
   log?: (message: string) => void;
 };
@@ -28,6 +31,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const log = deps.log ?? ((m: string) => console.error(m));
   const app = new Hono({ strict: false });
+  if (deps.adminToken) app.use("*", adminTokenAuth(deps.adminToken, log));
 
   app.use(
     "*",

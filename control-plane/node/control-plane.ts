@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { ServerType } from "@hono/node-server";
-import { serve } from "@hono/node-server";
 import { ReplayGuard } from "../../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
 import { sharedTrust } from "../../shared/cluster/trust";
@@ -13,6 +11,7 @@ import { Hub } from "../cluster/hub";
 import { Publisher } from "../cluster/publisher";
 import { createDaos } from "../dao";
 import { type Database, openPglite, openPostgres } from "../db/client";
+import { checkAdminExposure, serveAdmin } from "./admin-server";
 import { createClusterListener } from "./cluster-listener";
 import { certificateExpiry } from "./gen-cert";
 import { loadNodeId } from "./node-id";
@@ -21,6 +20,8 @@ import { readPemOption } from "./pem-option";
 export type ControlPlane = {
   nodeId: string;
   adminUrl: string;
+  /** Who may use the Admin API, for start-up output. */
+  adminAccess: string;
   clusterUrl: string;
   database: string;
   hub: Hub;
@@ -77,6 +78,7 @@ export async function startControlPlane(
   const admin = conf.admin_listen[0];
   const cluster = conf.cluster_listen[0];
   if (!admin) throw new Error('admin_listen must be specified when role = "control_plane"');
+  const adminAccess = checkAdminExposure(conf);
   if (!cluster) throw new Error('cluster_listen must be specified when role = "control_plane"');
 
   const { identity } = await loadIdentity(conf);
@@ -123,11 +125,10 @@ export async function startControlPlane(
     hostname: hostname(),
     configuration: { role: conf.role, database: database.describe, cluster_mtls: conf.cluster_mtls },
     currentHash: () => publisher?.snapshot?.manifest.config_hash,
+    adminToken: conf.admin_token,
     log,
   });
-  const adminServer = await listen(() =>
-    serve({ fetch: app.fetch, hostname: unbracket(admin.host), port: admin.port }),
-  );
+  const adminServers = await serveAdmin(conf, app.fetch);
   const { server: clusterServer, wss } = createClusterListener(hub, log);
   await new Promise<void>((resolve, reject) => {
     clusterServer.once("error", reject);
@@ -137,7 +138,8 @@ export async function startControlPlane(
   const addr = (s: { address(): unknown }) => (s.address() as { port: number }).port;
   return {
     nodeId,
-    adminUrl: `http://${displayHost(admin.host)}:${addr(adminServer)}`,
+    adminUrl: adminServers[0]?.url ?? "",
+    adminAccess,
     clusterUrl: `ws://${displayHost(cluster.host)}:${addr(clusterServer)}`,
     database: database.describe,
     hub,
@@ -148,18 +150,10 @@ export async function startControlPlane(
       hub.closeAll();
       wss.close();
       await new Promise<void>((r) => clusterServer.close(() => r()));
-      await new Promise<void>((r) => adminServer.close(() => r()));
+      for (const { server } of adminServers) await new Promise<void>((r) => server.close(() => r()));
       await database.close();
     },
   };
-}
-
-function listen(start: () => ServerType): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = start();
-    server.once("error", reject);
-    server.once("listening", () => resolve(server));
-  });
 }
 
 const unbracket = (host: string) => host.replace(/^\[|\]$/g, "");

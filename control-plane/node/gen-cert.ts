@@ -33,6 +33,38 @@ export async function createClusterCertificate(
   return { certPem: `${cert.toString("pem")}\n`, keyPem };
 }
 
+/** A self-signed EC P-256 server certificate (the Admin API's default HTTPS certificate). */
+export async function createSelfSignedCertificate(opts: {
+  name: string;
+  days: number;
+  sans: string[];
+}): Promise<PemPair> {
+  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
+  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString("hex")
+      .replace(/^[89a-f]/, "1"),
+    name: opts.name,
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + opts.days * 86_400_000),
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.SubjectAlternativeNameExtension(
+        opts.sans.map((v) =>
+          /^[\d.]+$/.test(v) ? { type: "ip" as const, value: v } : { type: "dns" as const, value: v },
+        ),
+      ),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    ],
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join("\n")}\n-----END PRIVATE KEY-----\n`;
+  return { certPem: `${cert.toString("pem")}\n`, keyPem };
+}
+
 /**
  * Writes a cluster certificate and key as `kong hybrid gen_cert` does: the key file readable by its
  * owner only. Existing files are never overwritten.

@@ -65,6 +65,10 @@ export const OPTIONS = {
   prefix: option(str, ".lintel"),
   proxy_listen: option(listen, "0.0.0.0:8000"),
   admin_listen: option(listen, "127.0.0.1:8001"),
+  /** Lintel: the token every Admin API request must carry (`Kong-Admin-Token`); without one the Admin API stays on loopback. */
+  admin_token: option(optional, "NONE"),
+  admin_ssl_cert: option(optional, "NONE"),
+  admin_ssl_cert_key: option(optional, "NONE"),
   cluster_listen: option(listen, "0.0.0.0:8005"),
   cluster_control_plane: option(str, "127.0.0.1:8005"),
   cluster_mtls: option(oneOf("shared", "pki"), "shared"),
