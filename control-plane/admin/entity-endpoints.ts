@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { KongError } from "../../shared/schema/errors";
 import { luaTable } from "../../shared/schema/errors";
+import { parseTagsFilter, type TagsFilter } from "../../shared/schema/tags-filter";
 import { isUuid } from "../../shared/schema/validate";
 import type { Daos } from "../dao";
 import { type Entity, EntityDao } from "../dao/entity-dao";
@@ -58,14 +59,22 @@ async function resolveForeign(
 function listResponse(c: Context, page: { data: Entity[]; offset?: string }, base: string) {
   if (!page.offset) return c.json({ data: page.data, next: null });
   const size = c.req.query("size");
-  const next = `${base}?offset=${encodeURIComponent(page.offset)}${size ? `&size=${size}` : ""}`;
+  const tags = c.req.query("tags");
+  const next = `${base}?offset=${encodeURIComponent(page.offset)}${tags ? `&tags=${encodeURIComponent(tags)}` : ""}${size ? `&size=${size}` : ""}`;
   return c.json({ data: page.data, offset: page.offset, next });
 }
 
 async function list(c: Context, dao: EntityDao, base: string, filter?: { column: string; value: unknown }) {
   const paging = EntityDao.parsePaging(c.req.query("size"), c.req.query("offset"));
   if (!paging.ok) return kongError(c, paging.error);
-  const page = await dao.page(paging.value.size, paging.value.after, filter);
+  const rawTags = c.req.query("tags");
+  let tags: TagsFilter | undefined;
+  if (rawTags !== undefined) {
+    const parsed = parseTagsFilter(rawTags);
+    if (!parsed.ok) return kongError(c, parsed.error);
+    tags = parsed.value;
+  }
+  const page = await dao.page(paging.value.size, paging.value.after, filter, tags);
   return listResponse(c, page, base);
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, arrayContains, arrayOverlaps, asc, eq, gt, sql } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import {
   foreignKeyViolation,
@@ -10,6 +10,7 @@ import {
   schemaViolation,
   uniqueViolation,
 } from "../../shared/schema/errors";
+import type { TagsFilter } from "../../shared/schema/tags-filter";
 import type { EntitySchema } from "../../shared/schema/types";
 import { checkEntity, isUuid, validateEntity, validateField } from "../../shared/schema/validate";
 import { err, ok, type Result } from "../../shared/util/result";
@@ -125,10 +126,14 @@ export class EntityDao {
     }
   }
 
-  async page(size: number, after?: string, filter?: Filter): Promise<Page> {
+  async page(size: number, after?: string, filter?: Filter, tags?: TagsFilter): Promise<Page> {
     const conditions = [];
     if (after) conditions.push(gt(this.col("id"), after));
     if (filter) conditions.push(eq(this.col(filter.column), filter.value));
+    if (tags) {
+      const col = this.col("tags");
+      conditions.push(tags.mode === "and" ? arrayContains(col, tags.tags) : arrayOverlaps(col, tags.tags));
+    }
     const rows = (await this.db
       .select()
       .from(this.table)

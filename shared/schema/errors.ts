@@ -9,6 +9,8 @@ export type KongError = {
   name: string;
   message: string;
   fields?: unknown;
+  /** Kong's "invalid options" errors carry `options` instead of `fields`. */
+  options?: unknown;
 };
 
 export const ERROR_CODES = {

@@ -315,6 +315,26 @@ export function adminApiSuite(label: string, open: () => Promise<Database & { dr
       expect(r.body.created_at).toBe(1500000000);
     });
 
+    it("filters by tags: ',' for all, '/' for any, at most five (Kong's invalid options)", async () => {
+      await api.call("POST", "/services", { name: "tag-ab", host: "t.test", tags: ["tq-a", "tq-b"] });
+      await api.call("POST", "/services", { name: "tag-a", host: "t.test", tags: ["tq-a"] });
+      await api.call("POST", "/services", { name: "tag-c", host: "t.test", tags: ["tq-c"] });
+      const names = async (q: string) =>
+        (await api.call("GET", `/services?tags=${encodeURIComponent(q)}`)).body.data
+          .map((s: { name: string }) => s.name)
+          .sort();
+      expect(await names("tq-a")).toEqual(["tag-a", "tag-ab"]);
+      expect(await names("tq-a,tq-b")).toEqual(["tag-ab"]);
+      expect(await names("tq-b/tq-c")).toEqual(["tag-ab", "tag-c"]);
+      const mixed = await api.call("GET", `/services?tags=${encodeURIComponent("a,b/c")}`);
+      expect(mixed.status).toBe(400);
+      expect(mixed.body).toMatchObject({ code: 11, name: "invalid options" });
+      const many = await api.call("GET", "/services?tags=a,b,c,d,e,f");
+      expect(many.body.message).toBe("invalid option (tags: cannot query more than 5 tags)");
+      const paged = await api.call("GET", "/services?tags=tq-a&size=1");
+      expect(paged.body.next).toMatch(/&tags=tq-a&size=1$/);
+    });
+
     it("bumps the config version once per successful write only", async () => {
       const before = api.commits();
       await api.call("POST", "/services", {});
