@@ -1,0 +1,114 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshPglite } from "../helpers/postgres";
+import { type AdminHarness, adminHarness } from "./admin-harness";
+
+/**
+ * Generated bad input over every Admin API endpoint: whatever arrives, the answer is never a 5xx,
+ * and a request answered with an error writes nothing.
+ */
+describe("Admin API under generated input", () => {
+  let db: Awaited<ReturnType<typeof freshPglite>>;
+  let api: AdminHarness;
+
+  beforeAll(async () => {
+    db = await freshPglite();
+    api = adminHarness(db);
+    await api.call("POST", "/services", { name: "fuzz-svc", host: "fuzz.test" });
+    await api.call("POST", "/services/fuzz-svc/routes", { name: "fuzz-route", paths: ["/f"] });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const segment = fc.oneof(
+    fc.constantFrom(
+      "fuzz-svc",
+      "fuzz-route",
+      "%25",
+      "%E0%A4%A",
+      "..",
+      "00000000-0000-0000-0000-000000000000",
+    ),
+    fc.string({ maxLength: 40 }).map(encodeURIComponent),
+    fc.uuid(),
+  );
+  const path = fc.oneof(
+    fc.constantFrom("/services", "/routes", "/clustering/data-planes", "/", "/nope"),
+    segment.map((s) => `/services/${s}`),
+    segment.map((s) => `/routes/${s}`),
+    segment.map((s) => `/services/${s}/routes`),
+    fc.tuple(segment, segment).map(([a, b]) => `/services/${a}/routes/${b}`),
+    segment.map((s) => `/routes/${s}/service`),
+    fc.constantFrom(`/services/${"x".repeat(5000)}`),
+  );
+  const query = fc.oneof(
+    fc.constant(""),
+    fc.string({ maxLength: 20 }).map((s) => `?size=${encodeURIComponent(s)}`),
+    fc.string({ maxLength: 40 }).map((s) => `?offset=${encodeURIComponent(s)}`),
+    fc.string({ maxLength: 40 }).map((s) => `?tags=${encodeURIComponent(s)}`),
+    fc.base64String({ maxLength: 40 }).map((s) => `?offset=${encodeURIComponent(s)}`),
+  );
+  const jsonValue = fc.jsonValue({ maxDepth: 4 });
+  const entityish = fc.dictionary(
+    fc.oneof(
+      fc.constantFrom(
+        "name",
+        "host",
+        "port",
+        "path",
+        "url",
+        "protocol",
+        "retries",
+        "paths",
+        "hosts",
+        "methods",
+        "headers",
+        "service",
+        "protocols",
+        "snis",
+        "sources",
+        "tags",
+        "id",
+        "strip_path",
+        "regex_priority",
+        "created_at",
+        "__proto__",
+        "constructor",
+      ),
+      fc.string({ maxLength: 10 }),
+    ),
+    jsonValue,
+    { maxKeys: 6 },
+  );
+  const body = fc.oneof(
+    entityish.map((o) => ({ text: JSON.stringify(o), type: "application/json" })),
+    jsonValue.map((v) => ({ text: JSON.stringify(v), type: "application/json" })),
+    fc.string({ maxLength: 200 }).map((t) => ({ text: t, type: "application/json" })),
+    fc.string({ maxLength: 200 }).map((t) => ({ text: t, type: "application/x-www-form-urlencoded" })),
+    fc.string({ maxLength: 200 }).map((t) => ({ text: t, type: "multipart/form-data; boundary=b" })),
+    fc.string({ maxLength: 100 }).map((t) => ({ text: t, type: "text/plain" })),
+    fc.constant({ text: "", type: "application/json" }),
+  );
+  const method = fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD");
+
+  it("never answers 5xx, and writes nothing when it answers an error", async () => {
+    await fc.assert(
+      fc.asyncProperty(method, path, query, body, async (m, p, q, b) => {
+        const before = api.commits();
+        const withBody = m === "POST" || m === "PUT" || m === "PATCH";
+        const r = await api.call(
+          m,
+          `${p}${q}`,
+          withBody ? b.text : undefined,
+          withBody ? { "content-type": b.type } : {},
+        );
+        expect(r.status, `${m} ${p}${q} ${withBody ? b.text : ""} -> ${JSON.stringify(r.body)}`).toBeLessThan(
+          500,
+        );
+        if (r.status >= 400) expect(api.commits()).toBe(before);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
