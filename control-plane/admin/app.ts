@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { PLUGINS } from "../../shared/plugins/definitions";
 import { KONG_VERSION, LINTEL_VERSION } from "../../shared/version";
 import type { DataPlaneStore } from "../cluster/data-planes";
-import type { Daos } from "../dao";
+import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
 import { adminTokenAuth } from "./admin-auth";
 import { mountClustering } from "./clustering";
 import { mountEntity, mountNested } from "./entity-endpoints";
@@ -41,24 +42,29 @@ export function createAdminApp(deps: AdminDeps): Hono {
     }),
   );
 
+  const available = Object.fromEntries(
+    PLUGINS.map((p) => [p.name, { version: p.version, priority: p.priority }]),
+  );
   app.get("/", (c) =>
     c.json({
       version: KONG_VERSION,
       lintel_version: LINTEL_VERSION,
-      tagline: "Welcome to Lintel",
+      edition: "community",
+      tagline: "Welcome to kong",
       hostname: deps.hostname,
       node_id: deps.nodeId,
       configuration: deps.configuration,
-      plugins: { available_on_server: {}, enabled_in_cluster: [] },
+      plugins: { available_on_server: available, enabled_in_cluster: [] },
     }),
   );
+  app.get("/plugins/enabled", (c) => c.json({ enabled_plugins: PLUGINS.map((p) => p.name) }));
 
-  mountEntity(app, deps.daos, deps.daos.services);
-  mountEntity(app, deps.daos, deps.daos.routes);
-  mountNested(app, deps.daos, deps.daos.services, deps.daos.routes, {
-    field: "service",
-    column: "service_id",
-  });
+  const daos = deps.daos;
+  for (const name of ENTITY_NAMES) mountEntity(app, daos, daos[name]);
+  for (const name of ENTITY_NAMES) {
+    for (const fk of daos[name].fks)
+      mountNested(app, daos, daos[fk.references as EntityName], daos[name], fk);
+  }
   mountClustering(app, deps.dataPlanes, now, deps.currentHash);
 
   app.notFound(notFound);

@@ -1,17 +1,16 @@
 import { eq } from "drizzle-orm";
-import {
-  type DeclarativeConfig,
-  type ExportedRoute,
-  type ExportedService,
-  flattenForeignKeys,
-} from "../../shared/declarative/config";
-import type { Daos } from "../dao";
+import { type DeclarativeConfig, flattenForeignKeys } from "../../shared/declarative/config";
+import { type Daos, ENTITY_NAMES } from "../dao";
 import type { Db } from "../db/client";
 import { configVersion } from "../db/schema";
 
+const refId = (entity: Record<string, unknown>, field: string) =>
+  (entity[field] as { id?: string } | null | undefined)?.id;
+
 /**
- * Kong's `export_config`: one consistent read (REPEATABLE READ, READ ONLY) of every entity, with
- * disabled services and their routes left out, foreign keys flattened to ids.
+ * Kong's `export_config`: one consistent read (REPEATABLE READ, READ ONLY) of every entity, in
+ * Kong's order, foreign keys flattened to ids. Disabled services, their routes, disabled plugins and
+ * plugins on what was left out are not exported.
  */
 export async function exportConfig(
   db: Db,
@@ -20,19 +19,28 @@ export async function exportConfig(
   return db.transaction(
     async (tx) => {
       const [row] = await tx.select().from(configVersion).where(eq(configVersion.id, 1));
-      const services = await daos.services.all(tx);
-      const routes = await daos.routes.all(tx);
-      const disabled = new Set(services.filter((s) => s.enabled === false).map((s) => s.id));
-      const config: DeclarativeConfig = { _format_version: "3.0", _transform: false };
-      const exportedServices = services
-        .filter((s) => !disabled.has(s.id))
-        .map((s) => flattenForeignKeys(s, ["client_certificate"]) as ExportedService);
-      const exportedRoutes = routes
-        .filter((r) => !disabled.has((r.service as { id: string } | null)?.id ?? ""))
-        .map((r) => flattenForeignKeys(r, ["service"]) as ExportedRoute);
-      if (exportedServices.length) config.services = exportedServices;
-      if (exportedRoutes.length) config.routes = exportedRoutes;
-      return { version: row?.version ?? 0, config };
+      const config: Record<string, unknown> = { _format_version: "3.0", _transform: false };
+      const left = new Set<string>();
+      for (const name of ENTITY_NAMES) {
+        const dao = daos[name];
+        const rows = (await dao.all(tx)).filter((e) => {
+          const skip =
+            (name === "services" && e.enabled === false) ||
+            (name === "plugins" && e.enabled === false) ||
+            dao.fks.some((fk) => left.has(refId(e, fk.field) ?? ""));
+          if (skip) left.add(e.id);
+          return !skip;
+        });
+        if (rows.length) {
+          config[name] = rows.map((e) =>
+            flattenForeignKeys(
+              e,
+              dao.fks.map((fk) => fk.field),
+            ),
+          );
+        }
+      }
+      return { version: row?.version ?? 0, config: config as DeclarativeConfig };
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
   );

@@ -12,7 +12,14 @@ import {
 } from "../../shared/schema/errors";
 import type { TagsFilter } from "../../shared/schema/tags-filter";
 import type { EntitySchema } from "../../shared/schema/types";
-import { checkEntity, isUuid, validateEntity, validateField } from "../../shared/schema/validate";
+import {
+  checkEntity,
+  isUuid,
+  mergePatch,
+  prepareInput,
+  validateEntity,
+  validateField,
+} from "../../shared/schema/validate";
 import { err, ok, type Result } from "../../shared/util/result";
 import type { Db, Tx } from "../db/client";
 import { configVersion } from "../db/schema";
@@ -29,6 +36,28 @@ export type ForeignKey = {
   references: string;
 };
 
+/** What a write hook sees: the prepared input as given, the stored entity (on update), all DAOs. */
+export type HookContext = {
+  /** POST, PUT or PATCH. */
+  mode: "insert" | "upsert" | "update";
+  input: Record<string, unknown>;
+  existing?: Entity;
+  daos: Readonly<Record<string, EntityDao>>;
+};
+
+/** Entity-specific behaviour on top of the generic DAO (what Kong puts in custom DAOs). */
+export type EntityHooks = {
+  /** After validation, before the write: may complete the entity (hashes, digests) or refuse it. */
+  beforeWrite?(
+    entity: Record<string, unknown>,
+    ctx: HookContext,
+  ): Promise<Result<Record<string, unknown>, KongError>>;
+  /** In the write's transaction, after the row is written (certificates keep their SNIs so). */
+  afterWrite?(tx: Tx, entity: Entity, ctx: HookContext): Promise<void>;
+  /** What the Admin API returns for a stored entity, when that is more than its row. */
+  present?(entity: Entity, db: Db): Promise<Entity>;
+};
+
 export type EntityDaoOptions = {
   schema: EntitySchema;
   table: PgTable;
@@ -37,6 +66,19 @@ export type EntityDaoOptions = {
   referrers?: string[];
   /** The unique fields, reported by name in Kong's unique violation. */
   unique?: string[];
+  /** Fields unique together (Kong's composite cache keys): a clash is a 409 naming all of them. */
+  uniqueTogether?: string[][];
+  /** The collection's path in the Admin API (`key-auths`), when not the entity's name. */
+  adminName?: string;
+  /** The path under a parent (`/consumers/{c}/key-auth`), when not `adminName`. */
+  nestedName?: string;
+  /** The field that names a child under its parent in a URL (`/consumers/{c}/acls/{group}`). */
+  nestedKey?: string;
+  /** Served only under its parent (targets: `/upstreams/{u}/targets`). */
+  nestedOnly?: boolean;
+  /** Kong keeps some timestamps in seconds with milliseconds (targets). */
+  fractionalTimestamps?: boolean;
+  hooks?: EntityHooks;
 };
 
 export type Page = { data: Entity[]; offset?: string };
@@ -54,21 +96,55 @@ type Filter = { column: string; value: unknown };
 export class EntityDao {
   readonly name: string;
   readonly schema: EntitySchema;
+  readonly adminName: string;
+  readonly nestedName: string;
+  readonly fks: readonly ForeignKey[];
+  /** Set once every DAO exists, for hooks and foreign key resolution. */
+  daos: Readonly<Record<string, EntityDao>> = {};
   private readonly table: PgTable;
   private readonly columns: Record<string, AnyPgColumn>;
-  private readonly fks: ForeignKey[];
+  private readonly now: () => number;
 
   constructor(
     private readonly db: Db,
-    private readonly opts: EntityDaoOptions,
+    readonly opts: EntityDaoOptions,
     private readonly onCommit: () => void,
-    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+    now?: () => number,
   ) {
     this.name = opts.schema.name;
     this.schema = opts.schema;
+    this.adminName = opts.adminName ?? opts.schema.name;
+    this.nestedName = opts.nestedName ?? this.adminName;
     this.table = opts.table;
     this.columns = opts.table as unknown as Record<string, AnyPgColumn>;
     this.fks = opts.foreignKeys ?? [];
+    this.now =
+      now ??
+      (opts.fractionalTimestamps ? () => Math.floor(Date.now()) / 1000 : () => Math.floor(Date.now() / 1000));
+  }
+
+  private hasColumn(name: string): boolean {
+    return Object.hasOwn(this.columns, name) && typeof this.columns[name] === "object";
+  }
+
+  /** created_at/updated_at as the schema has them (credentials have no updated_at). */
+  private stamps(createdAt: unknown, now: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (this.schema.fields.created_at) out.created_at = (createdAt as number | undefined) ?? now;
+    if (this.schema.fields.updated_at) out.updated_at = now;
+    return out;
+  }
+
+  private async finish(
+    entity: Record<string, unknown>,
+    ctx: HookContext,
+  ): Promise<Result<Record<string, unknown>, KongError>> {
+    return this.opts.hooks?.beforeWrite ? this.opts.hooks.beforeWrite(entity, ctx) : ok(entity);
+  }
+
+  /** The entity as the Admin API returns it. */
+  async present(entity: Entity): Promise<Entity> {
+    return this.opts.hooks?.present ? this.opts.hooks.present(entity, this.db) : entity;
   }
 
   /** Turns a row into the entity Kong returns: foreign ids become `{ id }`. */
@@ -79,19 +155,20 @@ export class EntityDao {
       if (fk) {
         const id = row[fk.column];
         out[name] = id ? { id } : null;
-      } else {
+      } else if (this.hasColumn(name)) {
         out[name] = row[name] ?? null;
       }
     }
     return out as Entity;
   }
 
+  /** The columns of an entity; transient fields (a certificate's `snis`) are not stored. */
   private toRow(entity: Record<string, unknown>): Record<string, unknown> {
     const row: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(entity)) {
       const fk = this.fks.find((f) => f.field === name);
       if (fk) row[fk.column] = value ? (value as { id: string }).id : null;
-      else row[name] = value;
+      else if (this.hasColumn(name)) row[name] = value;
     }
     return row;
   }
@@ -161,22 +238,38 @@ export class EntityDao {
    * Resolves a URL segment: a UUID is an id, anything else the endpoint key (`name`). An invalid
    * name is Kong's 400 "invalid unique name".
    */
-  async lookup(idOrName: string): Promise<Result<Entity | undefined, KongError>> {
-    const key = this.keyFor(idOrName);
+  async lookup(
+    idOrName: string,
+    scope?: { column: string; value: string },
+  ): Promise<Result<Entity | undefined, KongError>> {
+    const key = this.keyFor(idOrName, scope !== undefined);
     if (!key.ok) return key;
+    const conditions = [eq(this.col(key.value.column), key.value.value)];
+    if (scope) conditions.push(eq(this.col(scope.column), scope.value));
     const rows = (await this.db
       .select()
       .from(this.table)
-      .where(eq(this.col(key.value.column), key.value.value))
+      .where(and(...conditions))
       .limit(1)) as Record<string, unknown>[];
     return ok(rows[0] ? this.toEntity(rows[0]) : undefined);
   }
 
-  keyFor(idOrName: string): Result<{ column: string; value: string }, KongError> {
+  /**
+   * A URL segment's column: a UUID is an id, anything else the endpoint key (under a parent, the
+   * nested key). Without a key, Kong's "invalid primary key".
+   */
+  keyFor(idOrName: string, nested = false): Result<{ column: string; value: string }, KongError> {
     if (isUuid(idOrName)) return ok({ column: "id", value: idOrName.toLowerCase() });
-    const keyName = this.schema.endpointKey;
+    const keyName = (nested ? this.opts.nestedKey : undefined) ?? this.schema.endpointKey;
     const keyField = keyName ? this.schema.fields[keyName] : undefined;
-    if (!keyName || !keyField) return ok({ column: "id", value: idOrName });
+    if (!keyName || !keyField) {
+      return err({
+        code: 1,
+        name: "invalid primary key",
+        message: `invalid primary key: '{id="expected a valid UUID"}'`,
+        fields: { id: "expected a valid UUID" },
+      });
+    }
     const valid = validateField(keyField, idOrName);
     if (!valid.ok) {
       return err({ code: 10, name: `invalid unique ${keyName}`, message: String(valid.error) });
@@ -185,8 +278,11 @@ export class EntityDao {
   }
 
   /** Validates a complete entity (POST and PUT) and runs the entity checks. */
-  validateFull(input: unknown): Result<Record<string, unknown>, KongError> {
-    const v = validateEntity(this.schema, input, "insert");
+  validateFull(
+    input: unknown,
+    mode: "insert" | "update" = "insert",
+  ): Result<Record<string, unknown>, KongError> {
+    const v = validateEntity(this.schema, input, mode);
     if (!v.ok) return err(schemaViolation(v.error));
     const checks = checkEntity(this.schema, v.value);
     if (checks) return err(schemaViolation(checks));
@@ -196,19 +292,23 @@ export class EntityDao {
   async insert(input: Record<string, unknown>): Promise<Result<Entity, KongError>> {
     const v = this.validateFull(input);
     if (!v.ok) return v;
-    const now = this.now();
-    const entity = {
-      ...v.value,
-      id: (v.value.id as string) ?? crypto.randomUUID(),
-      created_at: (v.value.created_at as number) ?? now,
-      updated_at: now,
-    };
+    const ctx: HookContext = { mode: "insert", input, daos: this.daos };
+    const done = await this.finish(
+      {
+        ...v.value,
+        id: (v.value.id as string) ?? crypto.randomUUID(),
+        ...this.stamps(v.value.created_at, this.now()),
+      },
+      ctx,
+    );
+    if (!done.ok) return done;
+    const entity = done.value;
     return this.write(async (tx) => {
       const rows = (await tx.insert(this.table).values(this.toRow(entity)).returning()) as Record<
         string,
         unknown
       >[];
-      return this.toEntity(rows[0] as Record<string, unknown>);
+      return this.written(tx, rows, ctx);
     }, entity);
   }
 
@@ -217,14 +317,16 @@ export class EntityDao {
    * By id, the row with that id; by name, the row with that name, whatever `id` the body carries,
    * and a new row otherwise, whose `id` may not be another entity's (Kong's primary key violation).
    */
-  async upsert(key: { column: string; value: string }, input: Record<string, unknown>) {
+  async upsert(key: { column: string; value: string }, input: Record<string, unknown>, scope?: Filter) {
     const v = this.validateFull({ ...input, [key.column]: key.value });
     if (!v.ok) return v;
-    const now = this.now();
-    const existing = key.column === "id" ? undefined : await this.lookupBy(key.column, key.value);
+    const existing = key.column === "id" ? undefined : await this.lookupBy(key.column, key.value, scope);
     const id =
       key.column === "id" ? key.value : (existing?.id ?? (v.value.id as string) ?? crypto.randomUUID());
-    const entity = { ...v.value, id, created_at: (v.value.created_at as number) ?? now, updated_at: now };
+    const ctx: HookContext = { mode: "upsert", input, existing, daos: this.daos };
+    const done = await this.finish({ ...v.value, id, ...this.stamps(v.value.created_at, this.now()) }, ctx);
+    if (!done.ok) return done;
+    const entity = done.value;
     const row = this.toRow(entity);
     const { id: _id, ...set } = row;
     const replaceable = key.column === "id" || existing !== undefined;
@@ -234,23 +336,24 @@ export class EntityDao {
         ? insert.onConflictDoUpdate({ target: this.col("id"), set })
         : insert
       ).returning()) as Record<string, unknown>[];
-      return this.toEntity(rows[0] as Record<string, unknown>);
+      return this.written(tx, rows, ctx);
     }, entity);
   }
 
   /** PATCH: merges the given fields into the stored entity and validates the result. */
   async update(existing: Entity, patch: Record<string, unknown>): Promise<Result<Entity, KongError>> {
-    const partial = validateEntity(this.schema, patch, "partial");
-    if (!partial.ok) return err(schemaViolation(partial.error));
-    const merged: Record<string, unknown> = { ...existing, ...partial.value, id: existing.id };
-    const full = this.validateFull(merged);
+    const prepared = prepareInput(this.schema, patch, "partial");
+    if (!prepared.ok) return err(schemaViolation(prepared.error));
+    const merged = { ...mergePatch(this.schema, existing, prepared.value), id: existing.id };
+    const full = this.validateFull(merged, "update");
     if (!full.ok) return full;
-    const entity = {
-      ...full.value,
-      id: existing.id,
-      created_at: existing.created_at,
-      updated_at: this.now(),
-    };
+    const ctx: HookContext = { mode: "update", input: prepared.value, existing, daos: this.daos };
+    const done = await this.finish(
+      { ...full.value, id: existing.id, ...this.stamps(existing.created_at, this.now()) },
+      ctx,
+    );
+    if (!done.ok) return done;
+    const entity = done.value;
     const { id: _id, ...set } = this.toRow(entity);
     return this.write(async (tx) => {
       const rows = (await tx
@@ -258,8 +361,14 @@ export class EntityDao {
         .set(set)
         .where(eq(this.col("id"), existing.id))
         .returning()) as Record<string, unknown>[];
-      return this.toEntity(rows[0] as Record<string, unknown>);
+      return this.written(tx, rows, ctx);
     }, entity);
+  }
+
+  private async written(tx: Tx, rows: Record<string, unknown>[], ctx: HookContext): Promise<Entity> {
+    const entity = this.toEntity(rows[0] as Record<string, unknown>);
+    await this.opts.hooks?.afterWrite?.(tx, entity, ctx);
+    return entity;
   }
 
   /** DELETE: absent rows are fine (Kong answers 204 either way). */
@@ -269,11 +378,13 @@ export class EntityDao {
     }, {});
   }
 
-  private async lookupBy(column: string, value: string): Promise<Entity | undefined> {
+  private async lookupBy(column: string, value: string, scope?: Filter): Promise<Entity | undefined> {
+    const conditions = [eq(this.col(column), value)];
+    if (scope) conditions.push(eq(this.col(scope.column), scope.value));
     const rows = (await this.db
       .select()
       .from(this.table)
-      .where(eq(this.col(column), value))
+      .where(and(...conditions))
       .limit(1)) as Record<string, unknown>[];
     return rows[0] ? this.toEntity(rows[0]) : undefined;
   }
@@ -309,6 +420,11 @@ export class EntityDao {
     const pg = pgError(e);
     if (!pg) return undefined;
     if (pg.code === PG_UNIQUE_VIOLATION) {
+      const column = (f: string) => this.fks.find((k) => k.field === f)?.column ?? f;
+      const together = (this.opts.uniqueTogether ?? []).find((fields) =>
+        fields.every((f) => pg.constraint?.includes(`_${column(f)}_`)),
+      );
+      if (together) return uniqueViolation(Object.fromEntries(together.map((f) => [f, entity[f] ?? null])));
       const field = (this.opts.unique ?? []).find((f) => pg.constraint?.includes(`_${f}_`));
       if (field) return uniqueViolation({ [field]: entity[field] });
       return primaryKeyViolation({ id: entity.id });

@@ -9,11 +9,25 @@ export type ExportedRoute = Omit<Route, "service"> & { service: string | null };
  * Kong's declarative export (`_format_version: "3.0"`) as `kong.db.declarative.export_config`
  * gives it: an entity list appears only when it has rows.
  */
+/** An exported entity Lintel's data plane does not read yet: Kong's fields, foreign keys as ids. */
+export type ExportedEntity = Record<string, unknown> & { id: string };
+
 export type DeclarativeConfig = {
   _format_version: "3.0";
   _transform: false;
   services?: ExportedService[];
   routes?: ExportedRoute[];
+  certificates?: ExportedEntity[];
+  snis?: ExportedEntity[];
+  ca_certificates?: ExportedEntity[];
+  consumers?: ExportedEntity[];
+  upstreams?: ExportedEntity[];
+  targets?: ExportedEntity[];
+  plugins?: ExportedEntity[];
+  keyauth_credentials?: ExportedEntity[];
+  basicauth_credentials?: ExportedEntity[];
+  jwt_secrets?: ExportedEntity[];
+  acls?: ExportedEntity[];
 };
 
 export function emptyConfig(): DeclarativeConfig {

@@ -146,7 +146,8 @@ export const routesSchema: EntitySchema = {
     path_handling: { type: "string", default: "v0", oneOf: ["v0", "v1"] },
   },
   // The grpc subschema defaults strip_path to false
-  inputDefaults: (input) =>
+  normalizeInput: (input, mode) =>
+    mode === "insert" &&
     input.strip_path === undefined &&
     Array.isArray(input.protocols) &&
     input.protocols.some((p) => p === "grpc" || p === "grpcs")

@@ -26,6 +26,7 @@ export type IntegerField = Common<number> & {
   between?: readonly [number, number];
   oneOf?: readonly number[];
 };
+export type NumberField = Common<number> & { type: "number"; between?: readonly [number, number] };
 export type BooleanField = Common<boolean> & { type: "boolean" };
 export type ArrayField = Common<unknown[]> & {
   /** `set` removes duplicates as Kong does. */
@@ -46,6 +47,7 @@ export type ForeignField = Common<{ id: string }> & { type: "foreign"; reference
 export type Field =
   | StringField
   | IntegerField
+  | NumberField
   | BooleanField
   | ArrayField
   | MapField
@@ -63,8 +65,25 @@ export type EntitySchema = {
   fields: Readonly<Record<string, Field>>;
   /** Fields the input may carry that expand into real fields (Kong's shorthand_fields). */
   shorthands?: Readonly<Record<string, (value: unknown) => Record<string, unknown> | undefined>>;
-  /** Defaults that depend on other fields (Kong's subschema defaults), applied before the field defaults. */
-  inputDefaults?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Input rewritten before validation: defaults that depend on other fields (Kong's subschema
+   * defaults) and fields that set others (upstreams' `hash_on` and `algorithm`).
+   */
+  normalizeInput?: (input: Record<string, unknown>, mode: "insert" | "partial") => Record<string, unknown>;
+  /** Values made for fields left out on insert (Kong's `auto` fields: generated keys and secrets). */
+  auto?: Readonly<Record<string, () => unknown>>;
+  /**
+   * Kong's subschemas: the value of `subschemaKey` picks extra fields and checks (plugins by
+   * `name`); `unknownSubschema` gives the error for a value with none.
+   */
+  subschemaKey?: string;
+  subschemas?: (value: string) => Subschema | undefined;
+  unknownSubschema?: (value: string) => string;
   /** Entity checks, run once every field is valid; each returns its errors or nothing. */
+  checks?: ReadonlyArray<(entity: Record<string, unknown>) => FieldErrors | undefined>;
+};
+
+export type Subschema = {
+  fields: Readonly<Record<string, Field>>;
   checks?: ReadonlyArray<(entity: Record<string, unknown>) => FieldErrors | undefined>;
 };

@@ -25,6 +25,8 @@ function typeError(field: Field): string {
       return "expected a string";
     case "integer":
       return "expected an integer";
+    case "number":
+      return "expected a number";
     case "boolean":
       return "expected a boolean";
     case "array":
@@ -67,6 +69,14 @@ export function validateField(field: Field, value: unknown): Result<unknown, Fie
       }
       if (field.oneOf && !field.oneOf.includes(value))
         return err(`expected one of: ${field.oneOf.join(", ")}`);
+      const bad = field.check?.(value);
+      return bad ? err(bad) : ok(value);
+    }
+    case "number": {
+      if (typeof value !== "number" || !Number.isFinite(value)) return err(typeError(field));
+      if (field.between && (value < field.between[0] || value > field.between[1])) {
+        return err(`value should be between ${field.between[0]} and ${field.between[1]}`);
+      }
       const bad = field.check?.(value);
       return bad ? err(bad) : ok(value);
     }
@@ -161,7 +171,7 @@ function validateRecord(
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(input)) if (!Object.hasOwn(fields, key)) setOwn(errors, key, "unknown field");
   for (const [name, field] of Object.entries(fields)) {
-    if (partial && !(name in input)) continue;
+    if (partial && !Object.hasOwn(input, name)) continue;
     let value = input[name];
     if (value === undefined && field.default !== undefined) value = structuredClone(field.default);
     const r = validateField(field, value);
@@ -172,33 +182,100 @@ function validateRecord(
 }
 
 export type ValidateMode =
-  /** A new entity: defaults filled, required fields enforced. */
+  /** A new entity (POST, PUT): defaults and generated values filled, required fields enforced. */
   | "insert"
-  /** A PATCH body: only the given fields are checked. */
-  | "partial";
+  /** A stored entity with a PATCH merged in: already prepared, checked whole. */
+  | "update";
 
 /**
- * Validates Admin API input for an entity. Auto fields (`id`, timestamps) are the caller's: they
- * are accepted here only when the schema lists them. Entity checks run once every field is valid,
- * as in Kong; `merged` is the entity they see (for a PATCH, the stored entity with the changes).
+ * Turns Admin API input into what is validated: shorthands expanded (`url`), fields that set
+ * others applied, and (on insert) generated values for the `auto` fields.
+ */
+export function prepareInput(
+  schema: EntitySchema,
+  input: unknown,
+  mode: "insert" | "partial",
+): Result<Record<string, unknown>, FieldErrors> {
+  if (!isObject(input)) return err({ "@entity": ["expected an input table"] } as FieldErrors);
+  const expanded = expandShorthands(schema, input);
+  if (!expanded.ok) return expanded;
+  let value = schema.normalizeInput ? schema.normalizeInput(expanded.value, mode) : expanded.value;
+  if (mode === "insert" && schema.auto) {
+    value = { ...value };
+    for (const [name, make] of Object.entries(schema.auto))
+      if (value[name] === undefined) value[name] = make();
+  }
+  return ok(value);
+}
+
+/**
+ * Validates an entity with Kong's rules: fields, defaults, unknown fields. Entity checks are
+ * `checkEntity`'s, run once every field is valid, as in Kong.
  */
 export function validateEntity(
   schema: EntitySchema,
   input: unknown,
   mode: ValidateMode,
 ): Result<Record<string, unknown>, FieldErrors> {
-  if (!isObject(input)) return err({ "@entity": ["expected an input table"] } as FieldErrors);
-  const expanded = expandShorthands(schema, input);
-  if (!expanded.ok) return expanded;
-  const withDefaults =
-    mode === "insert" && schema.inputDefaults ? schema.inputDefaults(expanded.value) : expanded.value;
-  return validateRecord(schema.fields, withDefaults, mode === "partial");
+  let value: Record<string, unknown>;
+  if (mode === "insert") {
+    const prepared = prepareInput(schema, input, "insert");
+    if (!prepared.ok) return prepared;
+    value = prepared.value;
+  } else {
+    if (!isObject(input)) return err({ "@entity": ["expected an input table"] } as FieldErrors);
+    value = input;
+  }
+  const fields = effectiveFields(schema, value);
+  if (!fields.ok) return fields;
+  return validateRecord(fields.value, value, false);
+}
+
+/** A PATCH merged into a stored entity: records are merged field by field, everything else replaced. */
+export function mergePatch(
+  schema: EntitySchema,
+  existing: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...existing };
+  for (const [key, value] of Object.entries(patch)) {
+    const field = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
+    const old = existing[key];
+    out[key] = field?.type === "record" && isObject(value) && isObject(old) ? deepMerge(old, value) : value;
+  }
+  return out;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const old = a[k];
+    setOwn(out, k, isObject(v) && isObject(old) ? deepMerge(old, v) : v);
+  }
+  return out;
+}
+
+/** The fields an input is checked against: the schema's, with its subschema's on top. */
+function effectiveFields(
+  schema: EntitySchema,
+  input: Record<string, unknown>,
+): Result<Readonly<Record<string, Field>>, FieldErrors> {
+  const key = schema.subschemaKey;
+  if (!key || !schema.subschemas) return ok(schema.fields);
+  const selector = input[key];
+  if (selector === undefined || selector === null) return err({ [key]: "required field missing" });
+  if (typeof selector !== "string") return err({ [key]: "expected a string" });
+  const sub = schema.subschemas(selector);
+  if (!sub) return err({ [key]: schema.unknownSubschema?.(selector) ?? `unknown type: ${selector}` });
+  return ok({ ...schema.fields, ...sub.fields });
 }
 
 /** Runs the entity checks on a complete entity. */
 export function checkEntity(schema: EntitySchema, entity: Record<string, unknown>): FieldErrors | undefined {
   const merged: FieldErrors = {};
-  for (const check of schema.checks ?? []) {
+  const selector = schema.subschemaKey ? entity[schema.subschemaKey] : undefined;
+  const sub = typeof selector === "string" ? schema.subschemas?.(selector) : undefined;
+  for (const check of [...(schema.checks ?? []), ...(sub?.checks ?? [])]) {
     const e = check(entity);
     if (!e) continue;
     for (const [k, v] of Object.entries(e)) {

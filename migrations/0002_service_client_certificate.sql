@@ -1,0 +1,1 @@
+ALTER TABLE "services" ADD CONSTRAINT "services_client_certificate_id_certificates_id_fk" FOREIGN KEY ("client_certificate_id") REFERENCES "public"."certificates"("id") ON DELETE no action ON UPDATE no action;
