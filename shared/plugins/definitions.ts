@@ -19,6 +19,7 @@ const strings = (def: string[] | null = null, type: "array" | "set" = "array"): 
 });
 
 const anonymous = str();
+const positive = (): Field => ({ type: "number", check: (v) => (v > 0 ? undefined : "value must be greater than 0") });
 
 export const PLUGINS: readonly PluginDefinition[] = [
   {
@@ -110,12 +111,12 @@ export const PLUGINS: readonly PluginDefinition[] = [
     version: KONG_VERSION,
     priority: 910,
     config: {
-      second: { type: "number", between: [0.000001, Number.MAX_SAFE_INTEGER] },
-      minute: { type: "number", between: [0.000001, Number.MAX_SAFE_INTEGER] },
-      hour: { type: "number", between: [0.000001, Number.MAX_SAFE_INTEGER] },
-      day: { type: "number", between: [0.000001, Number.MAX_SAFE_INTEGER] },
-      month: { type: "number", between: [0.000001, Number.MAX_SAFE_INTEGER] },
-      year: { type: "number", between: [0.000001, Number.MAX_SAFE_INTEGER] },
+      second: positive(),
+      minute: positive(),
+      hour: positive(),
+      day: positive(),
+      month: positive(),
+      year: positive(),
       limit_by: {
         type: "string",
         default: "consumer",

@@ -16,6 +16,8 @@ describe("Admin API under generated input", () => {
     api = adminHarness(db);
     await api.call("POST", "/services", { name: "fuzz-svc", host: "fuzz.test" });
     await api.call("POST", "/services/fuzz-svc/routes", { name: "fuzz-route", paths: ["/f"] });
+    await api.call("POST", "/consumers", { username: "fuzz-c" });
+    await api.call("POST", "/upstreams", { name: "fuzz-u" });
   });
   afterAll(async () => {
     await db?.drop();
@@ -33,8 +35,45 @@ describe("Admin API under generated input", () => {
     fc.string({ maxLength: 40 }).map(encodeURIComponent),
     fc.uuid(),
   );
+  const collections = [
+    "services",
+    "routes",
+    "consumers",
+    "plugins",
+    "upstreams",
+    "certificates",
+    "snis",
+    "ca_certificates",
+    "key-auths",
+    "basic-auths",
+    "jwts",
+    "acls",
+  ];
+  const nestedPaths = [
+    "/consumers/fuzz-c/key-auth",
+    "/consumers/fuzz-c/basic-auth",
+    "/consumers/fuzz-c/jwt",
+    "/consumers/fuzz-c/acls",
+    "/consumers/fuzz-c/plugins",
+    "/services/fuzz-svc/plugins",
+    "/routes/fuzz-route/plugins",
+    "/upstreams/fuzz-u/targets",
+    "/certificates/x/snis",
+  ];
   const path = fc.oneof(
-    fc.constantFrom("/services", "/routes", "/clustering/data-planes", "/", "/nope"),
+    fc.constantFrom(
+      "/services",
+      "/routes",
+      "/clustering/data-planes",
+      "/",
+      "/nope",
+      "/plugins/enabled",
+      "/targets",
+    ),
+    fc.constantFrom(...collections).map((c) => `/${c}`),
+    fc.tuple(fc.constantFrom(...collections), segment).map(([c, s]) => `/${c}/${s}`),
+    fc.constantFrom(...nestedPaths),
+    fc.tuple(fc.constantFrom(...nestedPaths), segment).map(([p, s]) => `${p}/${s}`),
     segment.map((s) => `/services/${s}`),
     segment.map((s) => `/routes/${s}`),
     segment.map((s) => `/services/${s}/routes`),
@@ -108,7 +147,42 @@ describe("Admin API under generated input", () => {
         );
         if (r.status >= 400) expect(api.commits()).toBe(before);
       }),
-      { numRuns: 1500 },
+      { numRuns: 3000 },
+    );
+  });
+
+  it("never answers 5xx to plugin configs, whatever they hold", async () => {
+    const names = fc.constantFrom(
+      "key-auth",
+      "basic-auth",
+      "jwt",
+      "acl",
+      "cors",
+      "rate-limiting",
+      "ip-restriction",
+      "request-termination",
+      "correlation-id",
+      "request-size-limiting",
+      "bot-detection",
+      "prometheus",
+    );
+    const config = fc.dictionary(fc.string({ maxLength: 24 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 });
+    await fc.assert(
+      fc.asyncProperty(
+        names,
+        fc.oneof(config, fc.jsonValue()),
+        fc.constantFrom("POST", "PUT"),
+        async (name, cfg, m) => {
+          const before = api.commits();
+          const r =
+            m === "POST"
+              ? await api.call("POST", "/plugins", { name, config: cfg })
+              : await api.call("PUT", `/plugins/${crypto.randomUUID()}`, { name, config: cfg });
+          expect(r.status, `${name} ${JSON.stringify(cfg)} -> ${JSON.stringify(r.body)}`).toBeLessThan(500);
+          if (r.status >= 400) expect(api.commits()).toBe(before);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
