@@ -19,7 +19,10 @@ const strings = (def: string[] | null = null, type: "array" | "set" = "array"): 
 });
 
 const anonymous = str();
-const positive = (): Field => ({ type: "number", check: (v) => (v > 0 ? undefined : "value must be greater than 0") });
+const positive = (): Field => ({
+  type: "number",
+  check: (v) => (v > 0 ? undefined : "value must be greater than 0"),
+});
 
 export const PLUGINS: readonly PluginDefinition[] = [
   {
