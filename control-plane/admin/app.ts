@@ -4,12 +4,16 @@ import { PLUGINS } from "../../shared/plugins/definitions";
 import { KONG_VERSION, LINTEL_VERSION } from "../../shared/version";
 import type { DataPlaneStore } from "../cluster/data-planes";
 import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
+import type { Db } from "../db/client";
 import { adminTokenAuth } from "./admin-auth";
 import { mountClustering } from "./clustering";
 import { mountEntity, mountNested } from "./entity-endpoints";
+import { mountInfo } from "./info";
 import { notFound, unexpected } from "./kong-response";
+import { mountTags } from "./tags";
 
 export type AdminDeps = {
+  db: Db;
   daos: Daos;
   dataPlanes: DataPlaneStore;
   nodeId: string;
@@ -32,6 +36,11 @@ export function createAdminApp(deps: AdminDeps): Hono {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const log = deps.log ?? ((m: string) => console.error(m));
   const app = new Hono({ strict: false });
+  const counters = { requests: 0 };
+  app.use("*", async (_c, next) => {
+    counters.requests++;
+    await next();
+  });
   if (deps.adminToken) app.use("*", adminTokenAuth(deps.adminToken, log));
 
   app.use(
@@ -66,6 +75,8 @@ export function createAdminApp(deps: AdminDeps): Hono {
       mountNested(app, daos, daos[fk.references as EntityName], daos[name], fk);
   }
   mountClustering(app, deps.dataPlanes, now, deps.currentHash);
+  mountTags(app, deps.db);
+  mountInfo(app, { db: deps.db, daos, counters });
 
   app.notFound(notFound);
   app.onError((e, c) => {

@@ -119,6 +119,7 @@ export async function startControlPlane(
   reaper.unref();
 
   const app = createAdminApp({
+    db: database.db,
     daos,
     dataPlanes: store,
     nodeId,

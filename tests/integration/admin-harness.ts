@@ -22,6 +22,7 @@ export function adminHarness(database: Database): AdminHarness {
     commits++;
   });
   const app = createAdminApp({
+    db: database.db,
     daos,
     dataPlanes: new DataPlaneStore(database.db, 1209600),
     nodeId: "00000000-0000-4000-8000-000000000001",

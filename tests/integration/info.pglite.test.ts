@@ -1,0 +1,4 @@
+import { freshPglite } from "../helpers/postgres";
+import { infoSuite } from "./info.suite";
+
+infoSuite("PGlite", freshPglite);
