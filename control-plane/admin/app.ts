@@ -7,6 +7,7 @@ import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
 import type { Db } from "../db/client";
 import { adminTokenAuth } from "./admin-auth";
 import { mountClustering } from "./clustering";
+import { mountConfig } from "./config-endpoint";
 import { mountEntity, mountNested } from "./entity-endpoints";
 import { mountInfo } from "./info";
 import { notFound, unexpected } from "./kong-response";
@@ -76,6 +77,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   }
   mountClustering(app, deps.dataPlanes, now, deps.currentHash);
   mountTags(app, deps.db);
+  mountConfig(app, { db: deps.db, daos });
   mountInfo(app, { db: deps.db, daos, counters });
 
   app.notFound(notFound);

@@ -15,6 +15,7 @@ const refId = (entity: Record<string, unknown>, field: string) =>
 export async function exportConfig(
   db: Db,
   daos: Daos,
+  opts: { includeDisabled?: boolean } = {},
 ): Promise<{ version: number; config: DeclarativeConfig }> {
   return db.transaction(
     async (tx) => {
@@ -25,9 +26,10 @@ export async function exportConfig(
         const dao = daos[name];
         const rows = (await dao.all(tx)).filter((e) => {
           const skip =
-            (name === "services" && e.enabled === false) ||
-            (name === "plugins" && e.enabled === false) ||
-            dao.fks.some((fk) => left.has(refId(e, fk.field) ?? ""));
+            !opts.includeDisabled &&
+            ((name === "services" && e.enabled === false) ||
+              (name === "plugins" && e.enabled === false) ||
+              dao.fks.some((fk) => left.has(refId(e, fk.field) ?? "")));
           if (skip) left.add(e.id);
           return !skip;
         });

@@ -142,6 +142,51 @@ export class EntityDao {
     return this.opts.hooks?.beforeWrite ? this.opts.hooks.beforeWrite(entity, ctx) : ok(entity);
   }
 
+  /**
+   * Inserts already validated entities in a caller's transaction (a whole declarative config),
+   * after the entity's write hooks; timestamps are filled in.
+   */
+  async insertValidated(
+    tx: Tx,
+    entities: Array<Record<string, unknown>>,
+    hooks: boolean,
+  ): Promise<Result<Entity[], KongError>> {
+    const now = this.now();
+    const rows: Record<string, unknown>[] = [];
+    for (const entity of entities) {
+      const stamped = { ...entity, ...this.stamps(entity.created_at, now) };
+      const done = hooks
+        ? await this.finish(stamped, { mode: "insert", input: entity, daos: this.daos })
+        : ok(stamped);
+      if (!done.ok) return done;
+      rows.push(this.toRow(done.value));
+    }
+    const out: Entity[] = [];
+    for (let i = 0; i < rows.length; i += 500) {
+      const written = (await tx
+        .insert(this.table)
+        .values(rows.slice(i, i + 500))
+        .returning()) as Record<string, unknown>[];
+      out.push(...written.map((r) => this.toEntity(r)));
+    }
+    return ok(out);
+  }
+
+  /** Removes every row (a whole declarative config replaces the old one). */
+  async deleteAll(tx: Tx): Promise<void> {
+    await tx.delete(this.table);
+  }
+
+  /** Maps a database error raised by this entity's rows to Kong's, if it is one Kong names. */
+  kongErrorFor(e: unknown, entity: Record<string, unknown>): KongError | undefined {
+    return this.mapError(e, entity);
+  }
+
+  /** Tells the cluster a write committed outside this DAO's own transactions. */
+  committed(): void {
+    this.onCommit();
+  }
+
   /** The entity as the Admin API returns it. */
   async present(entity: Entity): Promise<Entity> {
     return this.opts.hooks?.present ? this.opts.hooks.present(entity, this.db) : entity;

@@ -126,3 +126,18 @@ export function invalidOffset(offset: string, reason: string): KongError {
 export function invalidSize(message: string): KongError {
   return { code: ERROR_CODES.INVALID_SIZE, name: "invalid size", message };
 }
+
+/** Kong's `pl.pretty.write(t, "")` for nested tables: arrays as `{a,b}`, maps as `{k=v}`. */
+export function luaPretty(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string") return `"${value}"`;
+  if (typeof value !== "object") return String(value);
+  if (Array.isArray(value)) return `{${value.map(luaPretty).join(",")}}`;
+  const entries = Object.keys(value as object)
+    .sort()
+    .map(
+      (k) =>
+        `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `["${k}"]`}=${luaPretty((value as Record<string, unknown>)[k])}`,
+    );
+  return `{${entries.join(",")}}`;
+}

@@ -1,0 +1,33 @@
+import { buf, utf8 } from "./bytes";
+
+function parse(uuid: string): Uint8Array {
+  const hex = uuid.replace(/-/g, "");
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function format(b: Uint8Array): string {
+  const h = Array.from(b.subarray(0, 16), (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** RFC 4122 name-based UUID (version 5, SHA-1). */
+export async function uuidV5(namespace: string, name: string): Promise<string> {
+  const ns = parse(namespace);
+  const data = new Uint8Array(16 + utf8.encode(name).length);
+  data.set(ns);
+  data.set(utf8.encode(name), 16);
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-1", buf(data)));
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  return format(hash);
+}
+
+/** Kong's namespace for the ids of declarative entities (kong/db/schema/others/declarative_config.lua). */
+export const DECLARATIVE_NAMESPACE = "fd02801f-0957-4a15-a55a-c8d9606f30b5";
+
+/** The id Kong gives a declarative entity from its key: v5 under a per-entity v5 namespace. */
+export async function declarativeId(entity: string, key: string): Promise<string> {
+  return uuidV5(await uuidV5(DECLARATIVE_NAMESPACE, entity), key);
+}

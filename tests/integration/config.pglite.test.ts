@@ -1,0 +1,4 @@
+import { freshPglite } from "../helpers/postgres";
+import { configSuite } from "./config.suite";
+
+configSuite("PGlite", freshPglite);

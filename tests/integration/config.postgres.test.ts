@@ -1,0 +1,4 @@
+import { freshPostgres } from "../helpers/postgres";
+import { configSuite } from "./config.suite";
+
+configSuite("Postgres", freshPostgres);
