@@ -1,5 +1,6 @@
 import { LINTEL_VERSION } from "../shared/version";
 import { ConfError } from "./conf";
+import { HELP as CONFIG_HELP } from "./help/config";
 import { HELP as CP_HELP } from "./help/cp";
 import { HELP as DP_HELP } from "./help/dp";
 import { HELP as HYBRID_HELP } from "./help/hybrid";
@@ -16,6 +17,8 @@ The available commands are:
   cp                    A control plane node: Admin API (8001) and cluster listener (8005)
   dp                    A local data plane (the edge-dp Worker in workerd) on the proxy port (8000)
   hybrid gen_cert       Generate a cluster certificate/key pair, as \`kong hybrid gen_cert\`
+  config db_import      Replace the configuration with a kong.yml, as \`kong config db_import\`
+  config db_export      Write the configuration to a kong.yml, as \`kong config db_export\`
   migrations up         Apply the database migrations
 
 Options:
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<
   cp: { help: CP_HELP, run: async (a) => (await import("./commands/cp")).runCp(a) },
   dp: { help: DP_HELP, run: async (a) => (await import("./commands/dp")).runDp(a) },
   hybrid: { help: HYBRID_HELP, run: async (a) => (await import("./commands/hybrid")).runHybrid(a) },
+  config: { help: CONFIG_HELP, run: async (a) => (await import("./commands/config")).runConfig(a) },
   migrations: {
     help: MIGRATIONS_HELP,
     run: async (a) => (await import("./commands/migrations")).runMigrations(a),

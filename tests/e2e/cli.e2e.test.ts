@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,12 +15,15 @@ describe("the lintel command", () => {
   const dir = mkdtempSync(join(tmpdir(), "lintel-cli-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(["start", "cp", "dp", "hybrid", "migrations"])("explains `%s` with --help", async (command) => {
-    const { code, output } = await run([command, "--help"]);
-    expect(code).toBe(0);
-    expect(output).toMatch(new RegExp(`^Usage: lintel ${command}`));
-    expect(output).toContain("Options:");
-  });
+  it.each(["start", "cp", "dp", "hybrid", "migrations", "config"])(
+    "explains `%s` with --help",
+    async (command) => {
+      const { code, output } = await run([command, "--help"]);
+      expect(code).toBe(0);
+      expect(output).toMatch(new RegExp(`^Usage: lintel ${command}`));
+      expect(output).toContain("Options:");
+    },
+  );
 
   it("lists its commands, and refuses an unknown one", async () => {
     expect((await run(["--help"])).output).toContain("hybrid gen_cert");
@@ -51,6 +54,35 @@ describe("the lintel command", () => {
       const { code, output } = await run(["migrations", "up"], { DATABASE_URL: pg.url });
       expect(code).toBe(0);
       expect(output).toContain("Database is up to date");
+    } finally {
+      await pg.drop();
+    }
+  });
+
+  it("imports a kong.yml into Postgres and exports it again, as kong config db_import/db_export", async () => {
+    const pg = await freshPostgres();
+    try {
+      const yml = join(dir, "import.yml");
+      writeFileSync(
+        yml,
+        '_format_version: "3.0"\nservices:\n  - name: imported\n    url: http://imported.test\n    routes:\n      - paths: [/i]\n',
+      );
+      const imported = await run(["config", "db_import", yml], { DATABASE_URL: pg.url });
+      expect(imported.code, imported.output).toBe(0);
+      expect(imported.output).toContain("import successful: 1 services, 1 routes");
+      const out = join(dir, "export.yml");
+      const exported = await run(["config", "db_export", out], { DATABASE_URL: pg.url });
+      expect(exported.code, exported.output).toBe(0);
+      expect(readFileSync(out, "utf8")).toContain("name: imported");
+      expect((await run(["config", "db_export", out], { DATABASE_URL: pg.url })).output).toContain(
+        "will not overwrite",
+      );
+      writeFileSync(yml, '_format_version: "3.0"\nservices:\n  - name: broken\n');
+      const bad = await run(["config", "db_import", yml], { DATABASE_URL: pg.url });
+      expect(bad.code).toBe(1);
+      expect(bad.output).toContain(
+        'declarative config is invalid: {services={{host="required field missing"}}}',
+      );
     } finally {
       await pg.drop();
     }
