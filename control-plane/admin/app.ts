@@ -8,9 +8,11 @@ import type { Db } from "../db/client";
 import { adminTokenAuth } from "./admin-auth";
 import { mountClustering } from "./clustering";
 import { mountConfig } from "./config-endpoint";
+import { DOCS_PAGE } from "./docs-page";
 import { mountEntity, mountNested } from "./entity-endpoints";
 import { mountInfo } from "./info";
 import { notFound, unexpected } from "./kong-response";
+import { openApiDocument } from "./openapi";
 import { mountTags } from "./tags";
 
 export type AdminDeps = {
@@ -78,6 +80,9 @@ export function createAdminApp(deps: AdminDeps): Hono {
   mountClustering(app, deps.dataPlanes, now, deps.currentHash);
   mountTags(app, deps.db);
   mountConfig(app, { db: deps.db, daos });
+  const openapi = openApiDocument(daos);
+  app.get("/openapi.json", (c) => c.json(openapi));
+  app.get("/docs", (c) => c.html(DOCS_PAGE));
   mountInfo(app, { db: deps.db, daos, counters });
 
   app.notFound(notFound);

@@ -65,6 +65,10 @@ describe("Admin API exposure", () => {
     expect(wrong.status).toBe(401);
     const right = await fetch(`${cp.adminUrl}/services`, { headers: { "Kong-Admin-Token": "s3cret-token" } });
     expect(right.status).toBe(200);
+    // the API's description and docs page hold no data
+    expect((await fetch(`${cp.adminUrl}/docs`)).status).toBe(200);
+    expect((await fetch(`${cp.adminUrl}/openapi.json`)).status).toBe(200);
+    expect((await fetch(`${cp.adminUrl}/config`)).status).toBe(401);
   });
 
   it("serves HTTPS on an ssl listen with a certificate it made for localhost", async () => {

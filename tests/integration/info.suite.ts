@@ -68,6 +68,31 @@ export function infoSuite(label: string, open: () => Promise<Database & { drop()
       expect(plug.body.message).toBe("schema violation (config.max_age: expected a number)");
     });
 
+    it("describes itself in OpenAPI 3.1, from the schemas that validate requests, with a docs page", async () => {
+      const doc = (await api.call("GET", "/openapi.json")).body;
+      expect(doc.openapi).toBe("3.1.0");
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          "/services",
+          "/services/{key}",
+          "/consumers/{parent}/key-auth",
+          "/upstreams/{parent}/targets",
+          "/config",
+        ]),
+      );
+      expect(doc.paths["/targets"]).toBeUndefined();
+      expect(doc.components.schemas.services.properties.port).toEqual({
+        default: 80,
+        type: "integer",
+        minimum: 0,
+        maximum: 65535,
+      });
+      expect(doc.components.schemas.routes.properties.protocols.items.enum).toContain("https");
+      const page = await api.app.request("/docs");
+      expect(page.headers.get("content-type")).toContain("text/html");
+      expect(await page.text()).toContain("openapi.json");
+    });
+
     it("indexes tags across entities (14-tags_spec.lua)", async () => {
       const s = await api.call("POST", "/services", { host: "t.test", tags: ["team-a", "prod"] });
       const c = await api.call("POST", "/consumers", { username: "tagged", tags: ["team-a"] });
