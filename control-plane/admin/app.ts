@@ -8,6 +8,7 @@ import type { Db } from "../db/client";
 import { adminTokenAuth } from "./admin-auth";
 import { mountClustering } from "./clustering";
 import { mountConfig } from "./config-endpoint";
+import { mountConsumerSearch } from "./consumers-search";
 import { DOCS_PAGE } from "./docs-page";
 import { mountEntity, mountNested } from "./entity-endpoints";
 import { mountInfo } from "./info";
@@ -72,6 +73,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   app.get("/plugins/enabled", (c) => c.json({ enabled_plugins: PLUGINS.map((p) => p.name) }));
 
   const daos = deps.daos;
+  mountConsumerSearch(app, daos);
   for (const name of ENTITY_NAMES) mountEntity(app, daos, daos[name]);
   for (const name of ENTITY_NAMES) {
     for (const fk of daos[name].fks)

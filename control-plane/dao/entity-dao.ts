@@ -172,6 +172,11 @@ export class EntityDao {
     return ok(out);
   }
 
+  /** The entity whose unique `column` holds `value`. */
+  findBy(column: string, value: string): Promise<Entity | undefined> {
+    return this.lookupBy(column, value);
+  }
+
   /** Removes every row (a whole declarative config replaces the old one). */
   async deleteAll(tx: Tx): Promise<void> {
     await tx.delete(this.table);

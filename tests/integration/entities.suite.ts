@@ -33,6 +33,15 @@ export function entitiesSuite(label: string, open: () => Promise<Database & { dr
         );
       });
 
+      it("is found by custom_id with ?custom_id= (api/routes/consumers.lua)", async () => {
+        expect((await api.call("GET", "/consumers?custom_id=b-1")).body).toEqual({
+          data: [expect.objectContaining({ id: bob.id })],
+          next: null,
+        });
+        expect((await api.call("GET", "/consumers?custom_id=none")).body).toEqual({ data: [], next: null });
+        expect((await api.call("GET", "/consumers?custom_id=")).status).toBe(400);
+      });
+
       it("is unique by username and found by it (03-consumers_routes_spec.lua:112)", async () => {
         const dup = await api.call("POST", "/consumers", { username: "bob" });
         expect(dup.status).toBe(409);
