@@ -25,11 +25,14 @@ export type Service = {
 const NO_PATH = ["tcp", "tls", "udp", "grpc", "grpcs"];
 const TLS_ONLY = ["https", "tls"];
 
-/** Kong's `url` shorthand: `url` sets protocol, host, port and path at once. */
+/**
+ * Kong's `url` shorthand: `url` sets protocol, host, port and path at once, parsed as LuaSocket
+ * parses it (no scheme: the whole text is a path, so Kong's errors name host and path).
+ */
 function expandUrl(value: unknown): Record<string, unknown> | undefined {
   const text = String(value);
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#]*)(?::(\d*))?([^?#]*)/.exec(text);
-  if (!m) return undefined;
+  if (!m) return { protocol: "http", host: null, port: 80, path: text.replace(/[?#].*$/, "") || null };
   const scheme = (m[1] ?? "").toLowerCase();
   const port = m[3] ? Number(m[3]) : undefined;
   return {

@@ -272,6 +272,14 @@ export function adminApiSuite(label: string, open: () => Promise<Database & { dr
       expect(json.body.fields).toEqual(JSON.parse('{"__proto__":"unknown field"}'));
     });
 
+    it("refuses a body over the size limit with 413, writing nothing", async () => {
+      const before = api.commits();
+      const big = JSON.stringify({ host: "big.test", tags: ["x".repeat(9 * 1024 * 1024)] });
+      const r = await api.call("POST", "/services", big, { "content-type": "application/json" });
+      expect(r.status).toBe(413);
+      expect(api.commits()).toBe(before);
+    });
+
     it("answers a malformed multipart body with 400", async () => {
       const r = await api.call("POST", "/services", "garbage", {
         "content-type": "multipart/form-data; boundary=xyz",
