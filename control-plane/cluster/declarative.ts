@@ -43,8 +43,9 @@ export async function applyDeclarative(
       for (const name of ENTITY_NAMES) {
         const list = parsed.entities[name];
         if (!list?.length) continue;
-        // with `_transform: false` secrets arrive as Kong stored them (basic-auth hashes)
-        const hooks = parsed.transform || name !== "basicauth_credentials";
+        // with `_transform: false` secrets arrive as Kong stored them (basic-auth hashes); the plugin
+        // protocol check reads routes outside this transaction, so it is not run on a whole config
+        const hooks = name !== "plugins" && (parsed.transform || name !== "basicauth_credentials");
         let written: Result<Array<Record<string, unknown>>, KongError>;
         try {
           written = await daos[name].insertValidated(tx, list, hooks);

@@ -15,6 +15,7 @@ import * as t from "../db/schema";
 import { EntityDao, type EntityDaoOptions } from "./entity-dao";
 import { basicAuthHooks } from "./hooks/basic-auth";
 import { caCertificateHooks, certificateHooks } from "./hooks/certificates";
+import { pluginHooks } from "./hooks/plugins";
 
 /** Every entity the Admin API serves, in the order Kong exports them (referenced before referrers). */
 export const ENTITY_NAMES = [
@@ -95,6 +96,7 @@ function definitions(db: Db): Record<EntityName, EntityDaoOptions> {
       table: t.plugins,
       unique: ["instance_name"],
       uniqueTogether: [["consumer", "name", "route", "service"]],
+      hooks: pluginHooks(db),
       foreignKeys: [
         { field: "route", column: "route_id", references: "routes" },
         { field: "service", column: "service_id", references: "services" },

@@ -159,6 +159,23 @@ export function entitiesSuite(label: string, open: () => Promise<Database & { dr
         expect(scoped.body.fields).toEqual({ consumer: "value must be null" });
       });
 
+      it("must share a protocol with its route (dao/plugins.lua)", async () => {
+        const route = await api.call("POST", "/services/plugged/routes", {
+          name: "tcp-ish",
+          paths: ["/h"],
+          protocols: ["https"],
+        });
+        const r = await api.call("POST", `/routes/${route.body.id}/plugins`, {
+          name: "cors",
+          protocols: ["http"],
+        });
+        expect(r.body.fields).toEqual({ protocols: "must match the associated route's protocols" });
+        expect(
+          (await api.call("POST", `/routes/${route.body.id}/plugins`, { name: "cors", protocols: ["https"] }))
+            .status,
+        ).toBe(201);
+      });
+
       it("patches a plugin's config field by field", async () => {
         const r = await api.call("POST", "/plugins", { name: "rate-limiting", config: { minute: 10 } });
         expect(r.status).toBe(201);
