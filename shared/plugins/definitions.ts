@@ -19,6 +19,36 @@ const strings = (def: string[] | null = null, type: "array" | "set" = "array"): 
 });
 
 const anonymous = str();
+
+/** The `key:value` entries of the transformer plugins (Kong refuses an entry without a value). */
+const colonEntries = (): Field => ({
+  type: "array",
+  required: true,
+  default: [],
+  elements: {
+    type: "string",
+    check: (entry) => {
+      const m = /^([^:]+):*(.*)$/.exec(entry);
+      return m && m[2] !== "" ? undefined : `key '${m?.[1] ?? entry}' has no value`;
+    },
+  },
+});
+
+function transformRecord(parts: string[], colon: boolean, extra: Record<string, Field> = {}): Field {
+  const fields: Record<string, Field> = {};
+  for (const p of parts)
+    fields[p] = colon
+      ? colonEntries()
+      : { type: "array", required: true, default: [], elements: { type: "string" } };
+  return { type: "record", default: {}, fields: { ...fields, ...extra } };
+}
+
+const jsonTypes = (): Field => ({
+  type: "array",
+  required: true,
+  default: [],
+  elements: { type: "string", oneOf: ["boolean", "number", "string"] },
+});
 const positive = (): Field => ({
   type: "number",
   check: (v) => (v > 0 ? undefined : "value must be greater than 0"),
@@ -228,6 +258,121 @@ export const PLUGINS: readonly PluginDefinition[] = [
       latency_metrics: bool(false),
       bandwidth_metrics: bool(false),
       upstream_health_metrics: bool(false),
+    },
+  },
+  {
+    name: "request-transformer",
+    version: KONG_VERSION,
+    priority: 801,
+    config: {
+      http_method: { type: "string", check: (m) => (/^[A-Z]+$/.test(m) ? undefined : `invalid value: ${m}`) },
+      remove: transformRecord(["body", "headers", "querystring"], false),
+      rename: transformRecord(["body", "headers", "querystring"], true),
+      replace: transformRecord(["body", "headers", "querystring"], true, { uri: str() }),
+      add: transformRecord(["body", "headers", "querystring"], true),
+      append: transformRecord(["body", "headers", "querystring"], true),
+    },
+  },
+  {
+    name: "response-transformer",
+    version: KONG_VERSION,
+    priority: 800,
+    config: {
+      remove: transformRecord(["json", "headers"], false),
+      rename: transformRecord(["json", "headers"], true),
+      replace: transformRecord(["json", "headers"], true, { json_types: jsonTypes() }),
+      add: transformRecord(["json", "headers"], true, { json_types: jsonTypes() }),
+      append: transformRecord(["json", "headers"], true, { json_types: jsonTypes() }),
+    },
+  },
+  {
+    name: "proxy-cache",
+    version: KONG_VERSION,
+    priority: 100,
+    config: {
+      response_code: {
+        type: "array",
+        required: true,
+        default: [200, 301, 404],
+        lenMin: 1,
+        elements: { type: "integer", between: [100, 900] },
+      },
+      request_method: {
+        type: "array",
+        required: true,
+        default: ["GET", "HEAD"],
+        elements: { type: "string", oneOf: ["HEAD", "GET", "POST", "PATCH", "PUT"] },
+      },
+      content_type: {
+        type: "array",
+        required: true,
+        default: ["text/plain", "application/json"],
+        elements: { type: "string" },
+      },
+      cache_ttl: {
+        type: "number",
+        default: 300,
+        check: (v) => (v > 0 ? undefined : "value must be greater than 0"),
+      },
+      strategy: { type: "string", required: true, oneOf: ["memory"] },
+      cache_control: bool(false),
+      ignore_uri_case: { type: "boolean", default: false },
+      storage_ttl: { type: "integer" },
+      memory: {
+        type: "record",
+        default: {},
+        fields: { dictionary_name: str({ required: true, default: "kong_db_cache" }) },
+      },
+      vary_query_params: strings(),
+      vary_headers: strings(),
+      response_headers: {
+        type: "record",
+        default: {},
+        fields: {
+          age: { type: "boolean", default: true },
+          "X-Cache-Status": { type: "boolean", default: true },
+          "X-Cache-Key": { type: "boolean", default: true },
+        },
+      },
+    },
+  },
+  {
+    name: "http-log",
+    version: KONG_VERSION,
+    priority: 12,
+    config: {
+      http_endpoint: {
+        type: "string",
+        required: true,
+        check: (u) => (/^https?:\/\/[^/\s]+/i.test(u) ? undefined : "missing host in url"),
+      },
+      method: { type: "string", default: "POST", oneOf: ["POST", "PUT", "PATCH"] },
+      content_type: {
+        type: "string",
+        default: "application/json",
+        oneOf: ["application/json", "application/json; charset=utf-8"],
+      },
+      timeout: { type: "number", default: 10000 },
+      keepalive: { type: "number", default: 60000 },
+      retry_count: { type: "integer" },
+      queue_size: { type: "integer" },
+      flush_timeout: { type: "number" },
+      headers: { type: "map", keys: headerName(), values: { type: "string" } },
+      queue: {
+        type: "record",
+        default: {},
+        fields: {
+          max_batch_size: { type: "integer", default: 1, between: [1, 1000000] },
+          max_coalescing_delay: { type: "number", default: 1, between: [0, 3600] },
+          max_entries: { type: "integer", default: 10000, between: [1, 1000000] },
+          max_bytes: { type: "integer" },
+          max_retry_time: { type: "number", default: 60 },
+          initial_retry_delay: { type: "number", default: 0.01, between: [0.001, 1000000] },
+          max_retry_delay: { type: "number", default: 60, between: [0.001, 1000000] },
+          concurrency_limit: { type: "integer", default: 1, oneOf: [-1, 1] },
+        },
+      },
+      custom_fields_by_lua: { type: "map", keys: { type: "string" }, values: { type: "string" } },
     },
   },
 ];

@@ -176,6 +176,10 @@ describe("Admin API under generated input", () => {
       "request-size-limiting",
       "bot-detection",
       "prometheus",
+      "request-transformer",
+      "response-transformer",
+      "proxy-cache",
+      "http-log",
     );
     const config = fc.dictionary(fc.string({ maxLength: 24 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 });
     await fc.assert(

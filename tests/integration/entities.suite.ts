@@ -176,6 +176,33 @@ export function entitiesSuite(label: string, open: () => Promise<Database & { dr
         ).toBe(201);
       });
 
+      it("checks the transformer, proxy-cache and http-log configs", async () => {
+        const noValue = await api.call("POST", "/plugins", {
+          name: "request-transformer",
+          config: { add: { headers: ["x-a:1", "x-b"] } },
+        });
+        expect(noValue.body.message).toBe(
+          `schema violation (config.add: {headers={null,"key 'x-b' has no value"}})`,
+        );
+        const ok = await api.call("POST", "/plugins", {
+          name: "response-transformer",
+          config: { add: { json: ["a:1"], json_types: ["number"] } },
+        });
+        expect(ok.status).toBe(201);
+        expect(ok.body.config.remove).toEqual({ json: [], headers: [] });
+        const cache = await api.call("POST", "/plugins", { name: "proxy-cache", config: {} });
+        expect(cache.body.fields).toEqual({ config: { strategy: "required field missing" } });
+        const log = await api.call("POST", "/plugins", {
+          name: "http-log",
+          config: { http_endpoint: "http://log.test/x" },
+        });
+        expect(log.body.config).toMatchObject({
+          method: "POST",
+          timeout: 10000,
+          queue: { max_batch_size: 1 },
+        });
+      });
+
       it("patches a plugin's config field by field", async () => {
         const r = await api.call("POST", "/plugins", { name: "rate-limiting", config: { minute: 10 } });
         expect(r.status).toBe(201);
