@@ -9,7 +9,7 @@ import { type Daos, ENTITY_NAMES } from "../dao";
 import type { Db } from "../db/client";
 import { readBody } from "./body";
 import { methodNotAllowed, options } from "./kong-response";
-import { fieldJson, schemaJson } from "./schema-json";
+import { checksJson, fieldJson, schemaJson } from "./schema-json";
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
@@ -58,7 +58,7 @@ export function mountInfo(app: Hono, deps: { db: Db; daos: Daos; counters: { req
     const sub = pluginsSchema.subschemas?.(def.name);
     return c.json({
       fields: Object.entries(sub?.fields ?? {}).map(([n, f]) => ({ [n]: fieldJson(f) })),
-      entity_checks: [],
+      entity_checks: checksJson(sub?.checks),
     });
   });
   app.post("/schemas/plugins/validate", async (c) => {

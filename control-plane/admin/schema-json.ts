@@ -2,8 +2,8 @@ import type { EntitySchema, Field } from "../../shared/schema/types";
 
 /**
  * A schema as Kong's `/schemas` endpoints serialise one: `fields` as an array of single-key
- * objects, in definition order, with Kong's attribute names. Lintel's checks are code, so
- * `entity_checks` lists none.
+ * objects, in definition order, with Kong's attribute names; `entity_checks` lists the checks that
+ * carry Kong's description (the others are code only Lintel runs).
  */
 export function fieldJson(field: Field): Record<string, unknown> {
   const out: Record<string, unknown> = { type: field.type };
@@ -47,6 +47,10 @@ export function fieldsJson(fields: Readonly<Record<string, Field>>): Array<Recor
   return Object.entries(fields).map(([name, f]) => ({ [name]: fieldJson(f) }));
 }
 
+export function checksJson(checks: EntitySchema["checks"]): unknown[] {
+  return (checks ?? []).flatMap((c) => (c.kong ? [c.kong] : []));
+}
+
 export function schemaJson(schema: EntitySchema): { fields: unknown[]; entity_checks: unknown[] } {
-  return { fields: fieldsJson(schema.fields), entity_checks: [] };
+  return { fields: fieldsJson(schema.fields), entity_checks: checksJson(schema.checks) };
 }

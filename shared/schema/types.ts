@@ -79,11 +79,18 @@ export type EntitySchema = {
   subschemaKey?: string;
   subschemas?: (value: string) => Subschema | undefined;
   unknownSubschema?: (value: string) => string;
-  /** Entity checks, run once every field is valid; each returns its errors or nothing. */
-  checks?: ReadonlyArray<(entity: Record<string, unknown>) => FieldErrors | undefined>;
+  /**
+   * Entity checks, run once every field is valid; each returns its errors or nothing. A check may
+   * carry `kong`, how Kong's `/schemas` endpoint describes it.
+   */
+  checks?: ReadonlyArray<EntityCheckFn>;
 };
 
 export type Subschema = {
   fields: Readonly<Record<string, Field>>;
-  checks?: ReadonlyArray<(entity: Record<string, unknown>) => FieldErrors | undefined>;
+  checks?: ReadonlyArray<EntityCheckFn>;
+};
+
+export type EntityCheckFn = ((entity: Record<string, unknown>) => FieldErrors | undefined) & {
+  kong?: Record<string, unknown>;
 };

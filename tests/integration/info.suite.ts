@@ -45,6 +45,9 @@ export function infoSuite(label: string, open: () => Promise<Database & { drop()
         port: { type: "integer", required: true, default: 80, between: [0, 65535] },
       });
       expect((await api.call("GET", "/schemas/nope")).body).toEqual({ message: "No entity named 'nope'" });
+      expect((await api.call("GET", "/schemas/consumers")).body.entity_checks).toEqual([
+        { at_least_one_of: ["custom_id", "username"] },
+      ]);
       const plugin = await api.call("GET", "/schemas/plugins/key-auth");
       const config = plugin.body.fields.find((f: Record<string, unknown>) => "config" in f).config;
       expect(config.fields).toContainEqual({
