@@ -229,6 +229,11 @@ export function mountNested(
     return d.ok ? c.body(null, 204) : kongError(c, d.error);
   });
   app.put(nested, async (c) => {
+    if (child.opts.nestedOnly) {
+      // Kong's targets: PUT updates an existing one, it does not create
+      const r = await both(c);
+      return "response" in r ? r.response : patch(c, daos, child, r.child, { field: fk.field, id: r.parent.id });
+    }
     const p = await find(c, parent, param(c, "parent"));
     if ("response" in p) return p.response;
     return put(c, daos, child, param(c, "child"), { field: fk.field, id: p.entity.id, column: fk.column });
