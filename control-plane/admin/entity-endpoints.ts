@@ -232,7 +232,9 @@ export function mountNested(
     if (child.opts.nestedOnly) {
       // Kong's targets: PUT updates an existing one, it does not create
       const r = await both(c);
-      return "response" in r ? r.response : patch(c, daos, child, r.child, { field: fk.field, id: r.parent.id });
+      return "response" in r
+        ? r.response
+        : patch(c, daos, child, r.child, { field: fk.field, id: r.parent.id });
     }
     const p = await find(c, parent, param(c, "parent"));
     if ("response" in p) return p.response;
