@@ -1,3 +1,4 @@
+import { checkPlugins, checkVersion, type Incompatible } from "../../shared/cluster/compat";
 import { type ReplayGuard, verifyHandshake } from "../../shared/cluster/handshake";
 import { type BasicInfo, PING_WAIT, parseDpMessage } from "../../shared/cluster/messages";
 import type { TrustPolicy } from "../../shared/cluster/trust";
@@ -22,6 +23,8 @@ export type DpIdentity = {
 
 export type HubOptions = {
   store: DataPlaneStore;
+  /** The Kong version this CP speaks (`3.10.0`): DPs are held to Kong's version rule against it. */
+  cpVersion: string;
   trust: TrustPolicy;
   replay: ReplayGuard;
   /** What DPs must put in their handshake's `aud`: the cluster server name. */
@@ -38,6 +41,8 @@ type Session = DpIdentity & {
   basicInfo?: BasicInfo;
   configHash: string;
   lastSeen: number;
+  /** Why this DP is not sent the current config, if it is not. */
+  incompatible?: Incompatible;
 };
 
 const EMPTY_HASH = "0".repeat(32);
@@ -112,13 +117,23 @@ export class Hub {
           greeted = true;
           clearTimeout(greetTimer);
           session.basicInfo = message;
+          const version = checkVersion(this.opts.cpVersion, session.version);
+          if (!version.ok) {
+            session.incompatible = version.error;
+            this.opts.log(
+              `[lintel] cluster: ${version.error.message}; closing the connection of ${session.nodeId}`,
+            );
+            void this.record(session);
+            socket.close(1008, "kong_version_incompatible");
+            return;
+          }
           this.sessions.add(session);
           this.opts.log(
             `[lintel] cluster: data plane ${session.nodeId} (${session.hostname}, ${session.ip}) connected`,
           );
-          void this.record(session);
           const snapshot = this.opts.current();
-          if (snapshot) socket.send(snapshot.bytes);
+          if (snapshot) this.send(session, snapshot);
+          void this.record(session);
           return;
         }
         if (!greeted) {
@@ -143,14 +158,35 @@ export class Hub {
     };
   }
 
-  /** Sends a new snapshot to every connected DP. */
+  /** Sends a new snapshot to every connected DP that can run it. */
   publish(snapshot: Snapshot): void {
     for (const s of this.sessions) {
-      try {
-        s.socket.send(snapshot.bytes);
-      } catch (e) {
-        this.opts.log(`[lintel] cluster: sending to ${s.nodeId} failed: ${e}`);
+      const before = s.incompatible?.status;
+      this.send(s, snapshot);
+      if (s.incompatible?.status !== before) void this.record(s);
+    }
+  }
+
+  /**
+   * Sends a snapshot unless the config uses a plugin the DP lacks (Kong's rule): such a DP keeps
+   * its last config and is listed with the reason.
+   */
+  private send(session: Session, snapshot: Snapshot): void {
+    const plugins = checkPlugins(snapshot.plugins, session.basicInfo?.plugins ?? []);
+    if (!plugins.ok) {
+      if (session.incompatible?.message !== plugins.error.message) {
+        this.opts.log(
+          `[lintel] cluster: unable to send updated configuration to ${session.nodeId}: ${plugins.error.message}`,
+        );
       }
+      session.incompatible = plugins.error;
+      return;
+    }
+    session.incompatible = undefined;
+    try {
+      session.socket.send(snapshot.bytes);
+    } catch (e) {
+      this.opts.log(`[lintel] cluster: sending to ${session.nodeId} failed: ${e}`);
     }
   }
 
@@ -172,6 +208,7 @@ export class Hub {
   }
 
   private syncStatus(session: Session): SyncStatus {
+    if (session.incompatible) return session.incompatible.status;
     const current = this.opts.current()?.manifest.config_hash;
     return current !== undefined && session.configHash === current ? "normal" : "unknown";
   }

@@ -1,12 +1,19 @@
 import type { ClusterIdentity } from "../../shared/cluster/keys";
 import { calculateConfigHash } from "../../shared/hash/config-hash";
+import { pluginDefinition } from "../../shared/plugins/definitions";
 import { sealSnapshot } from "../../shared/snapshot/codec";
 import type { Envelope, Manifest } from "../../shared/snapshot/envelope";
+import { KONG_VERSION } from "../../shared/version";
 import type { Daos } from "../dao";
 import type { Db } from "../db/client";
 import { exportConfig, readConfigVersion } from "./export";
 
-export type Snapshot = { bytes: Uint8Array; manifest: Manifest };
+export type Snapshot = {
+  bytes: Uint8Array;
+  manifest: Manifest;
+  /** The plugins the config uses, each with the version this CP runs: what a DP must have. */
+  plugins: Array<{ name: string; version: string }>;
+};
 
 export type PublisherOptions = {
   db: Db;
@@ -89,7 +96,13 @@ export class Publisher {
       cp_id: this.opts.cpId,
       config,
     };
-    const sealed = await sealSnapshot(envelope, this.opts.identity, this.opts.kid);
+    const sealed = {
+      ...(await sealSnapshot(envelope, this.opts.identity, this.opts.kid)),
+      plugins: [...new Set((config.plugins ?? []).map((p) => String(p.name)))].map((name) => ({
+        name,
+        version: pluginDefinition(name)?.version ?? KONG_VERSION,
+      })),
+    };
     if (sealed.manifest.size > this.opts.maxPayload) {
       this.opts.log(
         `[lintel] cluster: config version ${version} is ${sealed.manifest.size} bytes, over cluster_max_payload (${this.opts.maxPayload}); not published`,

@@ -5,6 +5,7 @@ import { ReplayGuard } from "../../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
 import { sharedTrust } from "../../shared/cluster/trust";
 import type { Conf } from "../../shared/conf/options";
+import { KONG_VERSION } from "../../shared/version";
 import { createAdminApp } from "../admin/app";
 import { DataPlaneStore } from "../cluster/data-planes";
 import { Hub } from "../cluster/hub";
@@ -96,6 +97,7 @@ export async function startControlPlane(
   });
   const hub = new Hub({
     store,
+    cpVersion: KONG_VERSION,
     trust: await sharedTrust([leaf]),
     replay: new ReplayGuard(),
     audience: conf.cluster_server_name ?? "kong_clustering",

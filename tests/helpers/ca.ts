@@ -8,7 +8,9 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 export async function testCertificate(opts: { ca: boolean; days?: number; name?: string }): Promise<string> {
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
-  const notBefore = new Date(Date.now() - (opts.days !== undefined && opts.days < 0 ? 10 : 0) * 86_400_000 - 60_000);
+  const notBefore = new Date(
+    Date.now() - (opts.days !== undefined && opts.days < 0 ? 10 : 0) * 86_400_000 - 60_000,
+  );
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
     name: opts.name ?? "CN=Test CA",

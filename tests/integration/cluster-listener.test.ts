@@ -193,4 +193,47 @@ describe("cluster listener (/v1/outlet)", () => {
     dp.ws.send(JSON.stringify({ type: "ping", config_hash: "0".repeat(32) }));
     expect(await closed).toBe(1008);
   });
+
+  it("closes a DP of an incompatible Kong version and lists it so (Kong's version rule)", async () => {
+    const nodeId = randomUUID();
+    const dp = await connect(cluster, {
+      nodeId,
+      query: `node_id=${nodeId}&node_hostname=old-dp&node_version=3.11.0`,
+    });
+    const closed = new Promise<number>((r) => dp.ws.once("close", (code) => r(code)));
+    dp.ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
+    expect(await closed).toBe(1008);
+    const row = await waitFor("the DP to be listed", async () => {
+      const l = await (await fetch(`${adminUrl}/clustering/data-planes?size=1000`)).json();
+      return l.data.find((d: { id: string }) => d.id === nodeId);
+    });
+    expect(row.sync_status).toBe("kong_version_incompatible");
+  });
+
+  it("sends a config using a plugin only to DPs that have it; the others keep theirs and say why", async () => {
+    const without = await connect(cluster);
+    without.ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
+    const withIt = await connect(cluster);
+    withIt.ws.send(
+      JSON.stringify({ type: "basic_info", plugins: [{ name: "key-auth", version: "3.10.0" }] }),
+    );
+    await waitFor("both first snapshots", () =>
+      snapshots(without).length && snapshots(withIt).length ? true : undefined,
+    );
+    const res = await fetch(`${adminUrl}/plugins`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "key-auth" }),
+    });
+    expect(res.status).toBe(201);
+    await waitFor("the capable DP's new snapshot", () => (snapshots(withIt).length >= 2 ? true : undefined));
+    const pingWithout = () => without.ws.send(JSON.stringify({ type: "ping", config_hash: "0".repeat(32) }));
+    pingWithout();
+    const listed = await waitFor("the other DP's status", async () => {
+      const l = await (await fetch(`${adminUrl}/clustering/data-planes?size=1000`)).json();
+      return l.data.find((d: { sync_status: string }) => d.sync_status === "plugin_set_incompatible");
+    });
+    expect(listed).toBeTruthy();
+    expect(snapshots(without)).toHaveLength(1);
+  });
 });

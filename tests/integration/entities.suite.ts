@@ -303,8 +303,12 @@ export function entitiesSuite(label: string, open: () => Promise<Database & { dr
         const ca = await testCertificate({ ca: true });
         const two = await api.call("POST", "/ca_certificates", { cert: ca + ca });
         expect(two.body.message).toBe("schema violation (please submit only one certificate at a time)");
-        const expired = await api.call("POST", "/ca_certificates", { cert: await testCertificate({ ca: true, days: -1 }) });
-        expect(expired.body.message).toBe('schema violation (certificate expired, "Not After" time is in the past)');
+        const expired = await api.call("POST", "/ca_certificates", {
+          cert: await testCertificate({ ca: true, days: -1 }),
+        });
+        expect(expired.body.message).toBe(
+          'schema violation (certificate expired, "Not After" time is in the past)',
+        );
         const ok = await api.call("POST", "/ca_certificates", { cert: ca });
         expect(ok.status).toBe(201);
         expect(ok.body.cert_digest).toMatch(/^[0-9a-f]{64}$/);
