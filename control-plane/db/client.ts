@@ -18,6 +18,11 @@ export type Database = {
   /** What the node is connected to, for start-up output (never the password). */
   describe: string;
   migrate(): Promise<void>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (from any node on the database). Resolves to a
+   * function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void, log: (m: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
@@ -47,6 +52,7 @@ export function openPostgres(opts: PostgresOptions | { connectionString: string 
     db,
     describe,
     migrate: () => migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    listen: (channel, onNotify, log) => listenPg(pool, channel, onNotify, log),
     close: () => pool.end(),
   };
 }
@@ -60,6 +66,8 @@ export function openPglite(dataDir: string | undefined): Database {
     db,
     describe: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    // PGlite serves one process, whose writes reach its publisher in-process already
+    listen: async () => async () => {},
     close: () => client.close(),
   };
 }
@@ -72,4 +80,48 @@ function redact(url: string): string {
   } catch {
     return "(unparsable DATABASE_URL)";
   }
+}
+
+/**
+ * LISTEN on a connection of its own, re-established after a failure (the polling fallback covers
+ * what is missed meanwhile).
+ */
+async function listenPg(
+  pool: pg.Pool,
+  channel: string,
+  onNotify: () => void,
+  log: (m: string) => void,
+): Promise<() => Promise<void>> {
+  let client: pg.PoolClient | undefined;
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const connect = async (): Promise<void> => {
+    try {
+      const c = await pool.connect();
+      client = c;
+      c.on("notification", (n) => {
+        if (n.channel === channel) onNotify();
+      });
+      c.on("error", (e) => {
+        log(`[lintel] cluster: lost the LISTEN connection (${e.message}); polling until it is back`);
+        c.release(true);
+        client = undefined;
+        if (!stopped) retry = setTimeout(() => void connect(), 1000);
+      });
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (e) {
+      log(`[lintel] cluster: cannot LISTEN for changes (${(e as Error).message}); polling meanwhile`);
+      if (!stopped) retry = setTimeout(() => void connect(), 1000);
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    if (client) {
+      await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+      client.release();
+      client = undefined;
+    }
+  };
 }

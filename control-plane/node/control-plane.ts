@@ -11,6 +11,7 @@ import { DataPlaneStore } from "../cluster/data-planes";
 import { Hub } from "../cluster/hub";
 import { Publisher } from "../cluster/publisher";
 import { createDaos } from "../dao";
+import { CONFIG_CHANNEL } from "../dao/entity-dao";
 import { type Database, openPglite, openPostgres } from "../db/client";
 import { checkAdminExposure, serveAdmin } from "./admin-server";
 import { createClusterListener } from "./cluster-listener";
@@ -117,6 +118,12 @@ export async function startControlPlane(
     log,
   });
   await publisher.start();
+  // writes made by other CP nodes on the same database: pushed as soon as they commit
+  const unlisten = await database.listen(
+    CONFIG_CHANNEL,
+    () => void publisher?.schedule().catch((e) => log(`[lintel] cluster: export failed: ${e}`)),
+    log,
+  );
   const reaper = setInterval(() => hub.reap(), 5000);
   reaper.unref();
 
@@ -149,6 +156,7 @@ export async function startControlPlane(
     publisher,
     async close() {
       clearInterval(reaper);
+      await unlisten();
       publisher?.stop();
       hub.closeAll();
       wss.close();

@@ -1,0 +1,96 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
+import { signHandshake } from "../../shared/cluster/handshake";
+import { parseConf } from "../../shared/conf/options";
+import { openSnapshot } from "../../shared/snapshot/codec";
+import { clusterCertificate } from "../helpers/certs";
+import { freePort } from "../helpers/ports";
+import { freshPostgres } from "../helpers/postgres";
+import { waitFor } from "../helpers/wait";
+
+/**
+ * Several CP nodes on one database all push the same config: a write on one node reaches the DPs of
+ * another through Postgres LISTEN/NOTIFY, well before the polling fallback (60 s here) would.
+ */
+describe("two control plane nodes, LISTEN/NOTIFY", () => {
+  let dir: string;
+  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  const nodes: ControlPlane[] = [];
+  let certs: Awaited<ReturnType<typeof clusterCertificate>>;
+  let clusterPortB: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "lintel-notify-"));
+    certs = await clusterCertificate(dir);
+    pg = await freshPostgres();
+    for (const name of ["a", "b"]) {
+      const clusterPort = await freePort();
+      if (name === "b") clusterPortB = clusterPort;
+      const conf = parseConf({
+        prefix: join(dir, name),
+        admin_listen: `127.0.0.1:${await freePort()}`,
+        cluster_listen: `127.0.0.1:${clusterPort}`,
+        cluster_cert: certs.cert,
+        cluster_cert_key: certs.key,
+        db_update_frequency: "60",
+      });
+      if (!conf.ok) throw new Error(conf.error.join());
+      nodes.push(await startControlPlane(conf.value, { env: { DATABASE_URL: pg.url }, log: () => {} }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const n of nodes) await n.close();
+    await pg?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("pushes a write made on node A to a DP connected to node B", async () => {
+    const nodeId = randomUUID();
+    const token = await signHandshake(certs.identity, {
+      node_id: nodeId,
+      aud: "kong_clustering",
+      now: Date.now(),
+      jti: randomUUID(),
+    });
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${clusterPortB}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    const frames: Buffer[] = [];
+    ws.on("message", (data, binary) => {
+      if (binary) frames.push(data as Buffer);
+    });
+    await new Promise<void>((r) => ws.once("open", () => r()));
+    ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
+    await waitFor("the first snapshot", () => (frames.length ? true : undefined));
+
+    const [a] = nodes;
+    const res = await fetch(`${a?.adminUrl}/services`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "from-a", host: "a.test" }),
+    });
+    expect(res.status).toBe(201);
+    const pushed = await waitFor(
+      "node B to push the write",
+      () => (frames.length >= 2 ? frames.at(-1) : undefined),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    const opened = await openSnapshot(new Uint8Array(pushed), {
+      signers: [certs.identity.chain[0] as Uint8Array],
+      maxPayload: 1 << 24,
+    });
+    expect(opened.ok && opened.value.envelope.config.services?.map((s) => s.name)).toEqual(["from-a"]);
+    ws.terminate();
+  });
+});
