@@ -53,6 +53,8 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: { DP_NODE: { className: "DataPlaneNode", useSQLite: true } },
     durableObjectsPersist: join(opts.prefix, "dp", "state"),
+    kvNamespaces: ["CONFIG_CACHE"],
+    kvPersist: join(opts.prefix, "dp", "kv"),
     bindings: { ...opts.bindings },
     cf: { colo: nodeName },
     host: opts.host,

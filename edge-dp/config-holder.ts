@@ -1,6 +1,7 @@
 import { certificatesDer } from "../shared/cluster/pem";
 import { openSnapshot } from "../shared/snapshot/codec";
 import { type CompiledConfig, compileConfig } from "./compiled-config";
+import { ConfigCache } from "./config-cache";
 import type { DpConf, Env } from "./env";
 
 /**

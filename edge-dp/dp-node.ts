@@ -7,6 +7,7 @@ import { openSnapshot } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
 import { reconnectDelay } from "./backoff";
+import { ConfigCache } from "./config-cache";
 import { type DpConf, dpConf, type Env } from "./env";
 import { SnapshotStore } from "./snapshot-store";
 
@@ -46,6 +47,7 @@ export class DataPlaneNode extends DurableObject<Env> {
         this.nodeId = (await ctx.storage.get<string>("node_id")) ?? crypto.randomUUID();
         await ctx.storage.put("node_id", this.nodeId);
         this.name = (await ctx.storage.get<string>("name")) ?? this.name;
+        if (!this.current) await this.loadFromCache();
       } catch (e) {
         // kept and rethrown by the calls, so a failed start does not break the input gate
         this.initError = e;
@@ -213,8 +215,39 @@ export class DataPlaneNode extends DurableObject<Env> {
     if (manifest.config_hash !== this.current?.config_hash || manifest.version !== this.current?.version) {
       await this.store.write(manifest, bytes);
       this.current = manifest;
+      await this.cache(conf)
+        .write(bytes, manifest)
+        .catch((e) => console.error(`[lintel] dp: writing the config cache failed: ${e}`));
     }
     this.ping();
+  }
+
+  private cache(conf: DpConf): ConfigCache {
+    return new ConfigCache(this.env.CONFIG_CACHE, conf);
+  }
+
+  /**
+   * A node that starts with nothing (a new colo, lost storage) takes the cached snapshot, verified
+   * as if it had just come from the CP; a tampered cache is refused.
+   */
+  private async loadFromCache(): Promise<void> {
+    const conf = dpConf(this.env);
+    if (!conf.ok) return;
+    const bytes = await this.cache(conf.value).read();
+    if (!bytes) return;
+    const opened = await openSnapshot(bytes, {
+      signers: certificatesDer(conf.value.cluster_cert),
+      maxPayload: conf.value.cluster_max_payload,
+    });
+    if (!opened.ok) {
+      console.error(`[lintel] dp: refused the cached config: ${JSON.stringify(opened.error)}`);
+      return;
+    }
+    await this.store.write(opened.value.manifest, bytes);
+    this.current = opened.value.manifest;
+    console.log(
+      `[lintel] dp: serving the cached config ${this.current.config_hash} until the control plane answers`,
+    );
   }
 }
 

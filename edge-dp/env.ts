@@ -5,6 +5,8 @@ import type { DataPlaneNode } from "./dp-node";
 /** The edge-dp Worker's bindings: Kong's options as `KONG_*` variables, plus the DP node namespace. */
 export type Env = {
   DP_NODE: DurableObjectNamespace<DataPlaneNode>;
+  /** Optional: the config cache for cold starts (`data_plane_config_cache_mode`). */
+  CONFIG_CACHE?: KVNamespace;
   KONG_CLUSTER_CERT?: string;
   KONG_CLUSTER_CERT_KEY?: string;
   KONG_CLUSTER_CONTROL_PLANE?: string;

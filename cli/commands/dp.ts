@@ -24,6 +24,7 @@ export function dpBindings(conf: Conf): Record<string, string> {
       .map(([k, v]) => `${k}:${v}`)
       .join(","),
     KONG_CONFIG_CHECK_INTERVAL: String(conf.config_check_interval),
+    KONG_DATA_PLANE_CONFIG_CACHE_MODE: conf.data_plane_config_cache_mode,
     ...(conf.cluster_server_name ? { KONG_CLUSTER_SERVER_NAME: conf.cluster_server_name } : {}),
   };
 }

@@ -85,6 +85,8 @@ export const OPTIONS = {
     "1209600",
   ),
   db_update_frequency: option(number(0.01), "5"),
+  /** Where a DP keeps its last config for a cold start (Kong's option): encrypted, unencrypted or off. */
+  data_plane_config_cache_mode: option(oneOf("encrypted", "unencrypted", "off"), "encrypted"),
   /** Lintel: how often an isolate asks its DP node whether the config changed, in seconds. */
   config_check_interval: option(number(0.01), "0.5"),
   database: option(oneOf("postgres", "off"), "postgres"),
