@@ -1,4 +1,7 @@
+import { parse as parseYaml } from "yaml";
 import { certificatesDer } from "../shared/cluster/pem";
+import { bundledConfig } from "../shared/declarative/to-config";
+import { calculateConfigHash } from "../shared/hash/config-hash";
 import { openSnapshot } from "../shared/snapshot/codec";
 import { type CompiledConfig, compileConfig } from "./compiled-config";
 import { ConfigCache } from "./config-cache";
@@ -16,24 +19,74 @@ export class ConfigHolder {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async get(
+  /**
+   * The config to serve this request with. Returned directly on the hot path; a promise only for
+   * a cold isolate, which has nothing to serve until its first load.
+   */
+  get(
     env: Env,
     conf: DpConf,
     colo: string,
     ctx: ExecutionContext,
-  ): Promise<CompiledConfig | undefined> {
-    const due = this.now() - this.checkedAt >= conf.config_check_interval * 1000;
-    if (due && this.inflight === undefined) {
-      this.inflight = this.refresh(env, conf, colo).finally(() => {
-        this.inflight = undefined;
-      });
-      // Only a cold isolate waits: it has nothing to serve yet.
-      if (!this.compiled) await this.inflight;
-      else ctx.waitUntil(this.inflight);
-    } else if (!this.compiled && this.inflight !== undefined) {
-      await this.inflight;
+  ): CompiledConfig | undefined | Promise<CompiledConfig | undefined> {
+    if (this.now() - this.checkedAt >= conf.config_check_interval * 1000 && this.inflight === undefined) {
+      const cold = this.checkedAt === Number.NEGATIVE_INFINITY;
+      this.inflight = (cold ? this.coldStart(env, conf, colo, ctx) : this.refresh(env, conf, colo)).finally(
+        () => {
+          this.inflight = undefined;
+        },
+      );
+      if (this.compiled) ctx.waitUntil(this.inflight);
     }
-    return this.compiled;
+    if (this.compiled || this.inflight === undefined) return this.compiled;
+    return this.inflight.then(() => this.compiled);
+  }
+
+  /**
+   * Kong's start sequence for an isolate: the KV cache (verified again) at once, then whatever
+   * the node has; without either, the bundled `declarative_config`; without that, nothing (Kong's
+   * 404). The node is asked in every case.
+   */
+  private async coldStart(env: Env, conf: DpConf, colo: string, ctx: ExecutionContext): Promise<void> {
+    this.checkedAt = this.now();
+    try {
+      const bytes = await new ConfigCache(env.CONFIG_CACHE, conf).read();
+      if (bytes) {
+        const opened = await openSnapshot(bytes, {
+          signers: certificatesDer(conf.cluster_cert),
+          maxPayload: conf.cluster_max_payload,
+        });
+        if (opened.ok) {
+          const { envelope } = opened.value;
+          this.compiled = compileConfig(envelope.version, envelope.config_hash, envelope.config);
+          ctx.waitUntil(this.refresh(env, conf, colo));
+          return;
+        }
+        console.error(`[lintel] dp: isolate refused the cached config: ${JSON.stringify(opened.error)}`);
+      }
+    } catch (e) {
+      console.error(`[lintel] dp: reading the config cache failed: ${e instanceof Error ? e.message : e}`);
+    }
+    await this.refresh(env, conf, colo);
+    if (!this.compiled && conf.declarative_config_string)
+      await this.loadBundled(conf.declarative_config_string);
+  }
+
+  /** Kong's `declarative_config`, at version 0: any config from the CP replaces it. */
+  private async loadBundled(text: string): Promise<void> {
+    try {
+      const { config, error } = await bundledConfig(parseYaml(text, { maxAliasCount: 100 }));
+      if (!config) {
+        console.error(`[lintel] dp: declarative_config is invalid: ${error}`);
+        return;
+      }
+      const hash = calculateConfigHash(config as unknown as Record<string, unknown>).config;
+      this.compiled = compileConfig(0, hash, config);
+    } catch (e) {
+      console.error(
+        `[lintel] dp: declarative_config could not be read: ${e instanceof Error ? e.message : e}`,
+      );
+    }
   }
 
   private async refresh(env: Env, conf: DpConf, colo: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { readPemOption } from "../../control-plane/node/pem-option";
 import type { Conf } from "../../shared/conf/options";
@@ -25,8 +26,21 @@ export function dpBindings(conf: Conf): Record<string, string> {
       .join(","),
     KONG_CONFIG_CHECK_INTERVAL: String(conf.config_check_interval),
     KONG_DATA_PLANE_CONFIG_CACHE_MODE: conf.data_plane_config_cache_mode,
+    ...declarativeBinding(conf),
     ...(conf.cluster_server_name ? { KONG_CLUSTER_SERVER_NAME: conf.cluster_server_name } : {}),
   };
+}
+
+/** `declarative_config` (a path) is read here; a Worker gets the text, as `declarative_config_string`. */
+function declarativeBinding(conf: Conf): Record<string, string> {
+  if (conf.declarative_config_string)
+    return { KONG_DECLARATIVE_CONFIG_STRING: conf.declarative_config_string };
+  if (!conf.declarative_config) return {};
+  try {
+    return { KONG_DECLARATIVE_CONFIG_STRING: readFileSync(conf.declarative_config, "utf8") };
+  } catch (e) {
+    throw new Error(`declarative_config: cannot read ${conf.declarative_config}: ${(e as Error).message}`);
+  }
 }
 
 export async function startDpFromConf(conf: Conf): Promise<LocalDp> {

@@ -85,6 +85,10 @@ export const OPTIONS = {
     "1209600",
   ),
   db_update_frequency: option(number(0.01), "5"),
+  /** A kong.yml a DP serves until it has a config from the control plane (path, for `lintel dp`). */
+  declarative_config: option(optional, "NONE"),
+  /** The same, as text (YAML or JSON): what a Worker is given. */
+  declarative_config_string: option(optional, "NONE"),
   /** Where a DP keeps its last config for a cold start (Kong's option): encrypted, unencrypted or off. */
   data_plane_config_cache_mode: option(oneOf("encrypted", "unencrypted", "off"), "encrypted"),
   /** Lintel: how often an isolate asks its DP node whether the config changed, in seconds. */

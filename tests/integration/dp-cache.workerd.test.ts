@@ -133,3 +133,43 @@ describe("edge DP config cache in workerd", () => {
     expect((await cached()).value).toBeNull();
   });
 });
+
+describe("edge DP with a bundled declarative config", () => {
+  it("serves the bundled kong.yml until the control plane sends a config, which then wins", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lintel-bundled-"));
+    const certs = await clusterCertificate(dir);
+    const cp = await startFakeCp();
+    const upstream = await startUpstream();
+    const dp = await startLocalDp({
+      prefix: dir,
+      host: "127.0.0.1",
+      port: await freePort(),
+      bindings: {
+        KONG_CLUSTER_CERT: certs.certPem,
+        KONG_CLUSTER_CERT_KEY: certs.keyPem,
+        KONG_CLUSTER_CONTROL_PLANE: cp.url,
+        KONG_CONFIG_CHECK_INTERVAL: "0.05",
+        KONG_DATA_PLANE_CONFIG_CACHE_MODE: "off",
+        KONG_DECLARATIVE_CONFIG_STRING: `_format_version: "3.0"\nservices:\n  - name: bundled\n    url: ${upstream.url}\n    routes:\n      - paths: [/bundled]\n`,
+      },
+    });
+    const status = async (path: string) => {
+      const r = await fetch(`${dp.url}${path}`);
+      await r.arrayBuffer();
+      return r.status;
+    };
+    try {
+      expect(await status("/bundled/x")).toBe(200);
+      await waitFor("the DP to connect", () => (cp.sockets.length ? true : undefined));
+      const svc = service({ url: upstream.url });
+      cp.send((await snapshotOf(certs.identity, 1, [svc], [route({ paths: ["/from-cp"] }, svc.id)])).bytes);
+      await waitFor("the CP's config", async () => ((await status("/from-cp")) === 200 ? true : undefined));
+      expect(await status("/bundled/x")).toBe(404);
+    } finally {
+      await dp.close();
+      await cp.close();
+      await upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
