@@ -207,7 +207,12 @@ export class DataPlaneNode extends DurableObject<Env> {
       minVersion: this.current?.version,
     });
     if (!opened.ok) {
-      console.error(`[lintel] dp: refused a snapshot: ${JSON.stringify(opened.error)}`);
+      const e = opened.error;
+      console.error(
+        e.reason === "too_large"
+          ? `[lintel] dp: refused a snapshot of ${e.size} bytes: over cluster_max_payload (${e.limit})`
+          : `[lintel] dp: refused a snapshot: ${JSON.stringify(e)}`,
+      );
       this.ping({ reason: opened.error.reason });
       return;
     }

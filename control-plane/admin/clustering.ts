@@ -26,4 +26,24 @@ export function mountClustering(
     ["/clustering/data-planes", "/clustering/data-planes/:id"],
     notFound,
   );
+
+  /** Kong's deprecated `/clustering/status`: the same data planes, keyed by id. */
+  app.get("/clustering/status", async (c) => {
+    const out: Record<string, unknown> = {};
+    let after: string | undefined;
+    do {
+      const page = await store.page(1000, after, now(), currentHash());
+      for (const dp of page.data) {
+        out[dp.id] = {
+          config_hash: dp.config_hash,
+          hostname: dp.hostname,
+          ip: dp.ip,
+          last_seen: dp.last_seen,
+        };
+      }
+      after = page.offset ? page.data[page.data.length - 1]?.id : undefined;
+    } while (after);
+    c.header("Deprecation", "true");
+    return c.json(out);
+  });
 }

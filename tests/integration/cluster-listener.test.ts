@@ -111,6 +111,11 @@ describe("cluster listener (/v1/outlet)", () => {
     expect(list.data[0]).toMatchObject({ hostname: "test-dp", version: "3.10.0", config_hash: hash });
     expect(list.data[0].cert_details.expiry_timestamp).toBeGreaterThan(Date.now() / 1000);
     expect(list.data[0].ttl).toBeGreaterThan(1209590);
+    const legacy = await fetch(`${adminUrl}/clustering/status`);
+    expect(legacy.headers.get("deprecation")).toBe("true");
+    expect(Object.values(await legacy.json())).toEqual([
+      { config_hash: hash, hostname: "test-dp", ip: expect.any(String), last_seen: expect.any(Number) },
+    ]);
   });
 
   it("pushes a newer snapshot to connected DPs after an Admin API write", async () => {
