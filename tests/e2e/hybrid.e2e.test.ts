@@ -20,6 +20,7 @@ describe("lintel cp + two lintel dp, end to end", () => {
   const nodes: LintelProcess[] = [];
   let admin: string;
   const proxies: string[] = [];
+  let cpEnv: Record<string, string>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "lintel-hybrid-"));
@@ -34,7 +35,7 @@ describe("lintel cp + two lintel dp, end to end", () => {
       KONG_CLUSTER_CERT: join(dir, "cluster.crt"),
       KONG_CLUSTER_CERT_KEY: join(dir, "cluster.key"),
     };
-    const cp = spawnLintel(["cp"], {
+    cpEnv = {
       ...certs,
       KONG_PREFIX: join(dir, "cp"),
       KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
@@ -43,7 +44,8 @@ describe("lintel cp + two lintel dp, end to end", () => {
       KONG_PG_PORT: url.port,
       KONG_PG_USER: url.username,
       KONG_PG_DATABASE: url.pathname.slice(1),
-    });
+    };
+    const cp = spawnLintel(["cp"], cpEnv);
     nodes.push(cp);
     await cp.waitForOutput(/Admin API\s+http/);
     for (const name of ["dp1", "dp2"]) {
@@ -95,6 +97,36 @@ describe("lintel cp + two lintel dp, end to end", () => {
         : undefined;
     });
     expect(list.data.map((d: { labels: { name: string } }) => d.labels.name).sort()).toEqual(["dp1", "dp2"]);
+  });
+
+  it("keeps serving while the control plane is away, and reconnects when it is back", async () => {
+    const cp = nodes[0] as LintelProcess;
+    expect(await cp.stop()).toBe(0);
+    for (const proxy of proxies) {
+      const statuses = await Promise.all(
+        Array.from({ length: 25 }, async () => {
+          const r = await fetch(`${proxy}/hybrid/during-outage`);
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      );
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    }
+    const back = spawnLintel(["cp"], cpEnv);
+    nodes[0] = back;
+    await back.waitForOutput(/Admin API\s+http/);
+    await waitFor(
+      "both DPs back and in sync",
+      async () => {
+        const l = await (await fetch(`${admin}/clustering/data-planes`)).json();
+        const fresh = l.data.filter(
+          (d: { sync_status: string; last_seen: number }) =>
+            d.sync_status === "normal" && d.last_seen >= Date.now() / 1000 - 5,
+        );
+        return fresh.length === 2 ? true : undefined;
+      },
+      { timeoutMs: 45_000, intervalMs: 250 },
+    );
   });
 
   it("refuses to start with a bad option, naming it", async () => {
