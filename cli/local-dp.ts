@@ -22,7 +22,16 @@ export type LocalDpOptions = {
   entry?: string;
 };
 
-export type LocalDp = { url: string; mf: Miniflare; nodeName: string; close(): Promise<void> };
+export type NodeStatus = { node_id: string; connected: boolean; config_hash: string; version: number | null };
+
+export type LocalDp = {
+  url: string;
+  mf: Miniflare;
+  nodeName: string;
+  /** The DP node's own account of itself. */
+  nodeStatus(): Promise<NodeStatus>;
+  close(): Promise<void>;
+};
 
 /** Bundles the edge-dp Worker as `wrangler deploy` would. */
 export async function bundleEdgeDp(outfile: string, entry = join(ROOT, "edge-dp/worker.ts")): Promise<void> {
@@ -64,14 +73,17 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
   const url = await mf.ready;
   // Wake the DP node so that it connects to the CP before the first request arrives.
   const ns = await mf.getDurableObjectNamespace("DP_NODE");
-  const res = await ns
-    .get(ns.idFromName(nodeName))
-    .fetch(`http://dp-node/connect?name=${encodeURIComponent(nodeName)}`);
-  await res.arrayBuffer();
+  const node = ns.get(ns.idFromName(nodeName));
+  const nodeStatus = async (): Promise<NodeStatus> => {
+    const res = await node.fetch(`http://dp-node/connect?name=${encodeURIComponent(nodeName)}`);
+    return (await res.json()) as NodeStatus;
+  };
+  await nodeStatus();
   return {
     url: url.origin,
     mf,
     nodeName,
+    nodeStatus,
     close: () => mf.dispose(),
   };
 }

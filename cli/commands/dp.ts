@@ -7,6 +7,7 @@ import { loadConf } from "../conf";
 import { type LocalDp, startLocalDp } from "../local-dp";
 import { CONF_OPTION } from "../node-options";
 import { runUntilSignal } from "../run-until-signal";
+import { startStatusServer } from "../status-server";
 
 /** The bindings the Worker reads: the node's options as KONG_* variables, certificates inlined. */
 export function dpBindings(conf: Conf): Record<string, string> {
@@ -64,8 +65,16 @@ export async function runDp(args: string[]): Promise<number> {
     warn: (m) => console.error(`warn: ${m}`),
   });
   const dp = await startDpFromConf(conf);
+  const statusListen = conf.status_listen[0];
+  const status = statusListen
+    ? await startStatusServer(
+        statusListen,
+        dp,
+        Boolean(conf.declarative_config || conf.declarative_config_string),
+      )
+    : undefined;
   console.log(`Lintel ${LINTEL_VERSION} data plane
-  Proxy           ${dp.url}
+  Proxy           ${dp.url}${status ? `\n  Status API      ${status.url}/status/ready` : ""}
   Control plane   ${conf.cluster_control_plane}`);
-  return runUntilSignal([() => dp.close()]);
+  return runUntilSignal([() => dp.close(), ...(status ? [() => status.close()] : [])]);
 }

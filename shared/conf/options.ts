@@ -65,6 +65,8 @@ export const OPTIONS = {
   prefix: option(str, ".lintel"),
   proxy_listen: option(listen, "0.0.0.0:8000"),
   admin_listen: option(listen, "127.0.0.1:8001"),
+  /** Kong's Status API; for `lintel dp`, off unless set (several DPs share one machine). */
+  status_listen: option(listen, "off"),
   /** Lintel: the token every Admin API request must carry (`Kong-Admin-Token`); without one the Admin API stays on loopback. */
   admin_token: option(optional, "NONE"),
   admin_ssl_cert: option(optional, "NONE"),

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnLintel } from "../helpers/lintel-process";
+import { freePort } from "../helpers/ports";
 import { freshPostgres } from "../helpers/postgres";
 
 async function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
@@ -85,6 +86,35 @@ describe("the lintel command", () => {
       );
     } finally {
       await pg.drop();
+    }
+  });
+
+  it("runs a data plane with no config as Kong does: 404 on the proxy, 503 on /status/ready", async () => {
+    const certsDir = join(dir, "dp-empty");
+    await import("node:fs").then((fs) => fs.mkdirSync(certsDir, { recursive: true }));
+    const gen = await run(["hybrid", "gen_cert", join(certsDir, "c.crt"), join(certsDir, "c.key")]);
+    expect(gen.code).toBe(0);
+    const [proxyPort, statusPort] = [await freePort(), await freePort()];
+    const dp = spawnLintel(["dp"], {
+      KONG_PREFIX: certsDir,
+      KONG_CLUSTER_CERT: join(certsDir, "c.crt"),
+      KONG_CLUSTER_CERT_KEY: join(certsDir, "c.key"),
+      KONG_CLUSTER_CONTROL_PLANE: "127.0.0.1:9",
+      KONG_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+      KONG_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+    });
+    try {
+      await dp.waitForOutput(/Status API\s+http/, 60_000);
+      const ready = await fetch(`http://127.0.0.1:${statusPort}/status/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({
+        message: "no configuration available (empty configuration present)",
+      });
+      const proxied = await fetch(`http://127.0.0.1:${proxyPort}/anything`);
+      expect(proxied.status).toBe(404);
+      expect((await proxied.json()).message).toBe("no Route matched with those values");
+    } finally {
+      await dp.stop();
     }
   });
 
