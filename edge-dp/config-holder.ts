@@ -6,6 +6,7 @@ import { openSnapshot } from "../shared/snapshot/codec";
 import { type CompiledConfig, compileConfig } from "./compiled-config";
 import { ConfigCache } from "./config-cache";
 import type { DpConf, Env } from "./env";
+import { snapshotTrust } from "./snapshot-trust";
 
 /**
  * The config an isolate serves. It asks its DP node for the current hash at most every
@@ -52,10 +53,7 @@ export class ConfigHolder {
     try {
       const bytes = await new ConfigCache(env.CONFIG_CACHE, conf).read();
       if (bytes) {
-        const opened = await openSnapshot(bytes, {
-          signers: certificatesDer(conf.cluster_cert),
-          maxPayload: conf.cluster_max_payload,
-        });
+        const opened = await openSnapshot(bytes, snapshotTrust(conf));
         if (opened.ok) {
           const { envelope } = opened.value;
           this.compiled = compileConfig(envelope.version, envelope.config_hash, envelope.config);
@@ -98,8 +96,7 @@ export class ConfigHolder {
       const bytes = await node.snapshot();
       if (!bytes) return;
       const opened = await openSnapshot(bytes, {
-        signers: certificatesDer(conf.cluster_cert),
-        maxPayload: conf.cluster_max_payload,
+        ...snapshotTrust(conf),
         minVersion: this.compiled?.version,
       });
       if (!opened.ok) {

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { signHandshake } from "../shared/cluster/handshake";
+import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
 import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
 import { certificatesDer } from "../shared/cluster/pem";
@@ -10,6 +10,7 @@ import { reconnectDelay } from "./backoff";
 import { ConfigCache } from "./config-cache";
 import { type DpConf, dpConf, type Env } from "./env";
 import { SnapshotStore } from "./snapshot-store";
+import { snapshotTrust } from "./snapshot-trust";
 
 const EMPTY_HASH = "0".repeat(32);
 /** How often the alarm checks the connection and pings. */
@@ -148,7 +149,7 @@ export class DataPlaneNode extends DurableObject<Env> {
     const identity = await this.loadIdentity(conf);
     const token = await signHandshake(identity, {
       node_id: this.nodeId,
-      aud: conf.cluster_server_name ?? "kong_clustering",
+      aud: CLUSTER_AUDIENCE,
       now: Date.now(),
       jti: crypto.randomUUID(),
     });
@@ -201,11 +202,7 @@ export class DataPlaneNode extends DurableObject<Env> {
 
   /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */
   private async apply(bytes: Uint8Array, conf: DpConf): Promise<void> {
-    const opened = await openSnapshot(bytes, {
-      signers: certificatesDer(conf.cluster_cert),
-      maxPayload: conf.cluster_max_payload,
-      minVersion: this.current?.version,
-    });
+    const opened = await openSnapshot(bytes, { ...snapshotTrust(conf), minVersion: this.current?.version });
     if (!opened.ok) {
       const e = opened.error;
       console.error(
@@ -240,10 +237,7 @@ export class DataPlaneNode extends DurableObject<Env> {
     if (!conf.ok) return;
     const bytes = await this.cache(conf.value).read();
     if (!bytes) return;
-    const opened = await openSnapshot(bytes, {
-      signers: certificatesDer(conf.value.cluster_cert),
-      maxPayload: conf.value.cluster_max_payload,
-    });
+    const opened = await openSnapshot(bytes, snapshotTrust(conf.value));
     if (!opened.ok) {
       console.error(`[lintel] dp: refused the cached config: ${JSON.stringify(opened.error)}`);
       return;

@@ -28,6 +28,8 @@ export function dpConf(env: Env): Result<DpConf, string[]> {
   let result: Result<DpConf, string[]>;
   if (!parsed.ok) {
     result = parsed;
+  } else if (parsed.value.cluster_mtls === "pki" && !parsed.value.cluster_ca_cert) {
+    result = err(['cluster_ca_cert must be specified when cluster_mtls = "pki" (KONG_CLUSTER_CA_CERT)']);
   } else if (!parsed.value.cluster_cert || !parsed.value.cluster_cert_key) {
     result = err([
       "cluster certificate and key must be provided to use Hybrid mode (KONG_CLUSTER_CERT, KONG_CLUSTER_CERT_KEY)",

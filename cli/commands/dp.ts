@@ -29,6 +29,9 @@ export function dpBindings(conf: Conf): Record<string, string> {
     KONG_DATA_PLANE_CONFIG_CACHE_MODE: conf.data_plane_config_cache_mode,
     ...declarativeBinding(conf),
     ...(conf.cluster_server_name ? { KONG_CLUSTER_SERVER_NAME: conf.cluster_server_name } : {}),
+    ...(conf.cluster_ca_cert
+      ? { KONG_CLUSTER_CA_CERT: readPemOption("cluster_ca_cert", conf.cluster_ca_cert, "certificate") }
+      : {}),
   };
 }
 

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { ReplayGuard } from "../../shared/cluster/handshake";
+import { CLUSTER_AUDIENCE, ReplayGuard } from "../../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
+import { certificatesDer } from "../../shared/cluster/pem";
+import { pkiTrust } from "../../shared/cluster/pki";
 import { sharedTrust } from "../../shared/cluster/trust";
 import type { Conf } from "../../shared/conf/options";
 import { KONG_VERSION } from "../../shared/version";
@@ -72,10 +74,8 @@ export async function startControlPlane(
   opts: { env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
 ): Promise<ControlPlane> {
   const log = opts.log ?? ((m: string) => console.error(m));
-  if (conf.cluster_mtls !== "shared") {
-    throw new Error(
-      "cluster_mtls = pki is not available in this version of Lintel; use cluster_mtls = shared",
-    );
+  if (conf.cluster_mtls === "pki" && !conf.cluster_ca_cert) {
+    throw new Error('cluster_ca_cert must be specified when cluster_mtls = "pki"');
   }
   const admin = conf.admin_listen[0];
   const cluster = conf.cluster_listen[0];
@@ -99,9 +99,14 @@ export async function startControlPlane(
   const hub = new Hub({
     store,
     cpVersion: KONG_VERSION,
-    trust: await sharedTrust([leaf]),
+    trust:
+      conf.cluster_mtls === "pki"
+        ? pkiTrust(
+            certificatesDer(readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")),
+          )
+        : await sharedTrust([leaf]),
     replay: new ReplayGuard(),
-    audience: conf.cluster_server_name ?? "kong_clustering",
+    audience: CLUSTER_AUDIENCE,
     current: () => publisher?.snapshot,
     certificateExpiry,
     log,

@@ -4,6 +4,13 @@ import { err, ok, type Result } from "../util/result";
 import { type ClusterIdentity, certificateKey } from "./keys";
 import type { TrustError, TrustPolicy } from "./trust";
 
+/**
+ * The audience of every handshake: Kong's name for the cluster endpoint. Tokens are bound to a node
+ * id, live at most a minute and are accepted once, so the audience only keeps them from being
+ * mistaken for other JWTs.
+ */
+export const CLUSTER_AUDIENCE = "kong_clustering";
+
 /** The longest a handshake token may live, in seconds. */
 export const HANDSHAKE_MAX_TTL = 60;
 const CLOCK_SKEW = 30;

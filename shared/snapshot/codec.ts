@@ -2,7 +2,16 @@ import { CompactSign, compactVerify, decodeProtectedHeader } from "jose";
 import type { ClusterIdentity } from "../cluster/keys";
 import { certificateKey } from "../cluster/keys";
 import { certificatesDer } from "../cluster/pem";
-import { concatBytes, fromUtf8, gunzip, gzip, sha256Hex, utf8 } from "../util/bytes";
+import {
+  base64ToBytes,
+  bytesToBase64,
+  concatBytes,
+  fromUtf8,
+  gunzip,
+  gzip,
+  sha256Hex,
+  utf8,
+} from "../util/bytes";
 import { err, ok, type Result } from "../util/result";
 import type { Envelope, Manifest } from "./envelope";
 
@@ -30,7 +39,12 @@ export async function sealSnapshot(
   };
   const jws = utf8.encode(
     await new CompactSign(utf8.encode(JSON.stringify(manifest)))
-      .setProtectedHeader({ alg: identity.alg, typ: "lintel-snapshot+jwt", kid })
+      .setProtectedHeader({
+        alg: identity.alg,
+        typ: "lintel-snapshot+jwt",
+        kid,
+        x5c: identity.chain.map(bytesToBase64),
+      })
       .sign(identity.privateKey),
   );
   const length = new Uint8Array(4);
@@ -47,8 +61,13 @@ export type OpenError =
   | { reason: "bad_schema"; detail: string };
 
 export type OpenOptions = {
-  /** Certificates (PEM) whose keys may sign snapshots. */
+  /** Certificates (DER) whose keys may sign snapshots (`cluster_mtls = shared`). */
   signers: readonly Uint8Array[];
+  /**
+   * `cluster_mtls = pki`: whether the chain a snapshot carries (`x5c`) may sign, checked against
+   * the CA; its leaf's key then verifies the signature.
+   */
+  signerChain?: (chain: Uint8Array[]) => Promise<boolean>;
   /** `cluster_max_payload`: the largest inflated snapshot accepted, in bytes. */
   maxPayload: number;
   /** Refuse versions below this one (rollback protection). */
@@ -66,16 +85,22 @@ export async function openManifest(
   const jws = fromUtf8.decode(bytes.subarray(4, 4 + n));
   const payload = bytes.subarray(4 + n);
   let alg: string;
+  let x5c: Uint8Array[] = [];
   try {
     const header = decodeProtectedHeader(jws);
     if (typeof header.alg !== "string")
       return err({ reason: "malformed", detail: "no alg in the signature" });
     alg = header.alg;
+    if (Array.isArray(header.x5c)) x5c = header.x5c.map((c) => base64ToBytes(String(c)));
   } catch {
     return err({ reason: "malformed", detail: "unreadable signature header" });
   }
+  let signers = opts.signers;
+  if (opts.signerChain) {
+    signers = x5c.length && (await opts.signerChain(x5c)) ? [x5c[0] as Uint8Array] : [];
+  }
   let manifest: Manifest | undefined;
-  for (const signer of opts.signers) {
+  for (const signer of signers) {
     const key = await certificateKey(signer, alg);
     if (!key) continue;
     try {
