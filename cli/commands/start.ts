@@ -10,6 +10,11 @@ export async function runStart(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: CONF_OPTION });
   const loaded = loadConf({ file: values.conf, env: process.env, warn: (m) => console.error(`warn: ${m}`) });
   const { conf, generated } = await ensureClusterCertificates(loaded);
+  if (conf.cluster_listen[0]?.ssl) {
+    throw new Error(
+      "cluster_listen: lintel start's local data plane speaks plain WebSocket (workerd cannot present a TLS client certificate); drop ssl, or run lintel cp and lintel dp",
+    );
+  }
   console.log(`Lintel ${LINTEL_VERSION} (Kong ${KONG_VERSION} Admin API) starting...`);
   const cp = await startControlPlane({ ...conf, role: "control_plane" });
   const clusterPort = new URL(cp.clusterUrl).port;

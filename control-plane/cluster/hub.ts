@@ -19,6 +19,8 @@ export type DpIdentity = {
   version: string;
   ip: string;
   certExpiry?: number;
+  /** DER of the certificate the DP proved it holds (the leaf of its handshake's chain). */
+  certificate?: Uint8Array;
 };
 
 export type HubOptions = {
@@ -93,7 +95,7 @@ export class Hub {
     }
     const leaf = verified.value.chain[0];
     const certExpiry = leaf ? this.opts.certificateExpiry?.(leaf) : undefined;
-    return ok({ nodeId: nodeId.toLowerCase(), hostname, version, ip, certExpiry });
+    return ok({ nodeId: nodeId.toLowerCase(), hostname, version, ip, certExpiry, certificate: leaf });
   }
 
   /** A DP passed `authenticate` and its socket is open. */

@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { WebSocketServer } from "ws";
 import type { Hub } from "../cluster/hub";
 
@@ -7,12 +9,21 @@ import type { Hub } from "../cluster/hub";
  * The cluster listener (`cluster_listen`, 8005): `/v1/outlet` upgraded to a WebSocket once the Hub
  * has verified the DP's handshake. Every refusal is the same 401 on the wire; the log says why.
  */
-export function createClusterListener(hub: Hub, log: (m: string) => void) {
+export function createClusterListener(
+  hub: Hub,
+  log: (m: string) => void,
+  tls?: { cert: string; key: string },
+) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  const server = createServer((_req, res) => {
+  const notFound = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ message: "Not found" }));
-  });
+  };
+  // Over TLS, a client certificate is asked for and checked below against the handshake's: the
+  // cluster CA or certificate is not an HTTPS trust store, so Node does not judge it.
+  const server = tls
+    ? createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, notFound)
+    : createServer(notFound);
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     // Node drops its own error listener on upgrade: a peer resetting the connection must not take
     // the process down.
@@ -37,6 +48,16 @@ export function createClusterListener(hub: Hub, log: (m: string) => void) {
         if (!identity.ok) {
           log(`[lintel] cluster: refused ${ip}: ${identity.error}`);
           return refuse(401, "Unauthorized");
+        }
+        if (tls) {
+          const presented = (req.socket as TLSSocket).getPeerCertificate?.()?.raw;
+          const proven = identity.value.certificate;
+          if (!presented || !proven || !Buffer.from(proven).equals(presented)) {
+            log(
+              `[lintel] cluster: refused ${ip}: the TLS client certificate is not the one the handshake proves`,
+            );
+            return refuse(401, "Unauthorized");
+          }
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           const conn = hub.attach(identity.value, {

@@ -49,7 +49,9 @@ export function openDatabase(conf: Conf, env: NodeJS.ProcessEnv): Database {
   return openPglite(join(conf.prefix, "pgdata"));
 }
 
-export async function loadIdentity(conf: Conf): Promise<{ identity: ClusterIdentity; certPem: string }> {
+export async function loadIdentity(
+  conf: Conf,
+): Promise<{ identity: ClusterIdentity; certPem: string; keyPem: string }> {
   if (!conf.cluster_cert || !conf.cluster_cert_key) {
     throw new Error("cluster certificate and key must be provided to use Hybrid mode");
   }
@@ -65,7 +67,7 @@ export async function loadIdentity(conf: Conf): Promise<{ identity: ClusterIdent
     }[identity.error.reason];
     throw new Error(why);
   }
-  return { identity: identity.value, certPem };
+  return { identity: identity.value, certPem, keyPem };
 }
 
 /** Starts a control plane node: Admin API on `admin_listen`, the Hub on `cluster_listen`. */
@@ -83,7 +85,7 @@ export async function startControlPlane(
   const adminAccess = checkAdminExposure(conf);
   if (!cluster) throw new Error('cluster_listen must be specified when role = "control_plane"');
 
-  const { identity } = await loadIdentity(conf);
+  const { identity, certPem, keyPem } = await loadIdentity(conf);
   const leaf = identity.chain[0] as Uint8Array;
   const kid = createHash("sha256").update(leaf).digest("base64url");
 
@@ -144,7 +146,11 @@ export async function startControlPlane(
     log,
   });
   const adminServers = await serveAdmin(conf, app.fetch);
-  const { server: clusterServer, wss } = createClusterListener(hub, log);
+  const { server: clusterServer, wss } = createClusterListener(
+    hub,
+    log,
+    cluster.ssl ? { cert: certPem, key: keyPem } : undefined,
+  );
   await new Promise<void>((resolve, reject) => {
     clusterServer.once("error", reject);
     clusterServer.listen(cluster.port, unbracket(cluster.host), () => resolve());
@@ -155,7 +161,7 @@ export async function startControlPlane(
     nodeId,
     adminUrl: adminServers[0]?.url ?? "",
     adminAccess,
-    clusterUrl: `ws://${displayHost(cluster.host)}:${addr(clusterServer)}`,
+    clusterUrl: `${cluster.ssl ? "wss" : "ws"}://${displayHost(cluster.host)}:${addr(clusterServer)}`,
     database: database.describe,
     hub,
     publisher,
