@@ -1,5 +1,4 @@
 import { parse as parseYaml } from "yaml";
-import { certificatesDer } from "../shared/cluster/pem";
 import { bundledConfig } from "../shared/declarative/to-config";
 import { calculateConfigHash } from "../shared/hash/config-hash";
 import { openSnapshot } from "../shared/snapshot/codec";

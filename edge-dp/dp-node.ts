@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
 import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
-import { certificatesDer } from "../shared/cluster/pem";
 import { openSnapshot } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";

@@ -294,14 +294,7 @@ export class EntityDao {
   ): Promise<Result<Entity | undefined, KongError>> {
     const key = this.keyFor(idOrName, scope !== undefined);
     if (!key.ok) return key;
-    const conditions = [eq(this.col(key.value.column), key.value.value)];
-    if (scope) conditions.push(eq(this.col(scope.column), scope.value));
-    const rows = (await this.db
-      .select()
-      .from(this.table)
-      .where(and(...conditions))
-      .limit(1)) as Record<string, unknown>[];
-    return ok(rows[0] ? this.toEntity(rows[0]) : undefined);
+    return ok(await this.lookupBy(key.value.column, key.value.value, scope));
   }
 
   /**

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterCertificate } from "../helpers/certs";
 import { type LintelProcess, spawnLintel } from "../helpers/lintel-process";
 import { freePort } from "../helpers/ports";
 import { freshPostgres } from "../helpers/postgres";

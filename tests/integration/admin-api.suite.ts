@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
-import { type AdminHarness, adminHarness } from "./admin-harness";
+import { type AdminHarness, openAdminApi } from "./admin-harness";
 
 /**
  * The Admin API cases for services and routes, run against each storage implementation. Expected
@@ -9,14 +9,13 @@ import { type AdminHarness, adminHarness } from "./admin-harness";
  */
 export function adminApiSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`Admin API on ${label}`, () => {
-    let db: Database & { drop(): Promise<void> };
     let api: AdminHarness;
+    let drop: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      db = await open();
-      api = adminHarness(db);
+      ({ api, drop } = await openAdminApi(open));
     });
     afterAll(async () => {
-      await db?.drop();
+      await drop?.();
     });
 
     it("creates a service with Kong's defaults (10-services_routes_spec.lua:53)", async () => {

@@ -12,6 +12,7 @@ export type AdminHarness = {
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
+    // biome-ignore lint/suspicious/noExplicitAny: a response body is whatever JSON the case expects; the assertions check its shape
   ): Promise<{ status: number; body: any; headers: Headers }>;
 };
 
@@ -52,4 +53,12 @@ export function adminHarness(database: Database): AdminHarness {
       return { status: res.status, body: parsed, headers: res.headers };
     },
   };
+}
+
+/** A database opened for one suite, with the Admin API over it, and how to drop it afterwards. */
+export async function openAdminApi(
+  open: () => Promise<Database & { drop(): Promise<void> }>,
+): Promise<{ db: Database; api: AdminHarness; drop(): Promise<void> }> {
+  const db = await open();
+  return { db, api: adminHarness(db), drop: () => db.drop() };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { Database } from "../../control-plane/db/client";
-import { type AdminHarness, adminHarness } from "./admin-harness";
+import { type AdminHarness, openAdminApi } from "./admin-harness";
 
 const KONG_YML = `
 _format_version: "3.0"
@@ -46,14 +46,13 @@ plugins:
 /** `/config`: a whole `kong.yml` in, the whole configuration out (Kong's declarative format 3.0). */
 export function configSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`/config on ${label}`, () => {
-    let db: Database & { drop(): Promise<void> };
     let api: AdminHarness;
+    let drop: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      db = await open();
-      api = adminHarness(db);
+      ({ api, drop } = await openAdminApi(open));
     });
     afterAll(async () => {
-      await db?.drop();
+      await drop?.();
     });
 
     it("imports a kong.yml with nested entities and references by name, ids derived as Kong derives them", async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
 import { createClusterCertificate } from "../../control-plane/node/gen-cert";
 import { testCertificate } from "../helpers/ca";
-import { type AdminHarness, adminHarness } from "./admin-harness";
+import { type AdminHarness, openAdminApi } from "./admin-harness";
 
 /**
  * Kong's other entities through the Admin API: consumers and credentials, plugins, upstreams and
@@ -13,16 +13,15 @@ import { type AdminHarness, adminHarness } from "./admin-harness";
  */
 export function entitiesSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`Kong entities on ${label}`, () => {
-    let db: Database & { drop(): Promise<void> };
     let api: AdminHarness;
+    let drop: (() => Promise<void>) | undefined;
     let bob: { id: string };
     beforeAll(async () => {
-      db = await open();
-      api = adminHarness(db);
+      ({ api, drop } = await openAdminApi(open));
       bob = (await api.call("POST", "/consumers", { username: "bob", custom_id: "b-1" })).body;
     });
     afterAll(async () => {
-      await db?.drop();
+      await drop?.();
     });
 
     describe("consumers", () => {

@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
-import { type AdminHarness, adminHarness } from "./admin-harness";
+import { type AdminHarness, openAdminApi } from "./admin-harness";
 
 /** Kong's node endpoints: `/`, `/status`, `/endpoints`, `/schemas`, `/plugins/enabled`, `/tags` (02-kong_routes_spec.lua, 14-tags_spec.lua). */
 export function infoSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`node endpoints on ${label}`, () => {
-    let db: Database & { drop(): Promise<void> };
     let api: AdminHarness;
+    let drop: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      db = await open();
-      api = adminHarness(db);
+      ({ api, drop } = await openAdminApi(open));
     });
     afterAll(async () => {
-      await db?.drop();
+      await drop?.();
     });
 
     it("describes the node and its plugins", async () => {

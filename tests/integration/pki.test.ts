@@ -1,16 +1,14 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type LocalDp, startLocalDp } from "../../cli/local-dp";
 import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
-import { CLUSTER_AUDIENCE, signHandshake } from "../../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
 import { parseConf } from "../../shared/conf/options";
 import { route, service, snapshotOf } from "../helpers/config-builder";
 import { startFakeCp } from "../helpers/fake-cp";
+import { dialOutlet } from "../helpers/outlet";
 import { CLIENT_AUTH, hierarchy, type Issued, issue, SERVER_AUTH } from "../helpers/pki";
 import { freePort } from "../helpers/ports";
 import { startUpstream } from "../helpers/upstream";
@@ -53,29 +51,7 @@ describe("cluster_mtls = pki", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const handshake = async (who: ClusterIdentity) => {
-    const nodeId = randomUUID();
-    const token = await signHandshake(who, {
-      node_id: nodeId,
-      aud: CLUSTER_AUDIENCE,
-      now: Date.now(),
-      jti: randomUUID(),
-    });
-    const ws = new WebSocket(
-      `ws://127.0.0.1:${clusterPort}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
-    );
-    return new Promise<number>((resolve) => {
-      ws.once("open", () => {
-        ws.terminate();
-        resolve(101);
-      });
-      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-      ws.once("error", () => resolve(0));
-    });
-  };
+  const handshake = async (who: ClusterIdentity) => dialOutlet(`ws://127.0.0.1:${clusterPort}`, who);
 
   it("lets in a DP whose chain leads to the cluster CA", async () => {
     expect(await handshake(await identity(h.dp, h.intermediate))).toBe(101);

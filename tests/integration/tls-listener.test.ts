@@ -1,13 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
-import { CLUSTER_AUDIENCE, signHandshake } from "../../shared/cluster/handshake";
 import { parseConf } from "../../shared/conf/options";
 import { clusterCertificate } from "../helpers/certs";
+import { dialOutlet } from "../helpers/outlet";
 import { freePort } from "../helpers/ports";
 
 /**
@@ -41,31 +39,12 @@ describe("cluster listener over TLS", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const dial = async (client?: { certPem: string; keyPem: string }) => {
-    const nodeId = randomUUID();
-    const token = await signHandshake(certs.identity, {
-      node_id: nodeId,
-      aud: CLUSTER_AUDIENCE,
-      now: Date.now(),
-      jti: randomUUID(),
-    });
-    const ws = new WebSocket(
-      `wss://127.0.0.1:${port}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-        rejectUnauthorized: false,
-        ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
-      },
+  const dial = (client?: { certPem: string; keyPem: string }) =>
+    dialOutlet(
+      `wss://127.0.0.1:${port}`,
+      certs.identity,
+      client ? { cert: client.certPem, key: client.keyPem } : {},
     );
-    return new Promise<number>((resolve) => {
-      ws.once("open", () => {
-        ws.terminate();
-        resolve(101);
-      });
-      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-      ws.once("error", () => resolve(0));
-    });
-  };
 
   it("serves the cluster over TLS with the cluster certificate", () => {
     expect(cp.clusterUrl).toMatch(/^wss:\/\//);
