@@ -66,7 +66,13 @@ export function createClusterListener(
           });
           ws.on("message", (data, isBinary) => {
             if (isBinary) return ws.close(1003, "binary frames are not expected from a data plane");
-            conn.onMessage(data.toString());
+            try {
+              conn.onMessage(data.toString());
+            } catch (e) {
+              // nothing a DP sends may take the control plane down
+              log(`[lintel] cluster: frame from ${ip} failed: ${e instanceof Error ? e.message : e}`);
+              ws.close(1011, "internal error");
+            }
           });
           ws.on("close", () => conn.onClose());
           ws.on("error", (e) => log(`[lintel] cluster: socket error from ${ip}: ${e.message}`));

@@ -30,9 +30,27 @@ export function parseDpMessage(text: string): DpMessage | undefined {
   }
   if (typeof m !== "object" || m === null) return undefined;
   const o = m as Record<string, unknown>;
-  if (o.type === "basic_info" && Array.isArray(o.plugins)) return o as BasicInfo;
+  if (o.type === "basic_info") return validBasicInfo(o) ? (o as BasicInfo) : undefined;
   if (o.type === "ping" && typeof o.config_hash === "string" && /^[0-9a-f]{32}$/.test(o.config_hash)) {
     return o as Ping;
   }
   return undefined;
+}
+
+const isStringMap = (v: unknown) =>
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === "string");
+
+function validBasicInfo(o: Record<string, unknown>): boolean {
+  if (!Array.isArray(o.plugins)) return false;
+  const pluginsOk = o.plugins.every(
+    (p) =>
+      typeof p === "object" &&
+      p !== null &&
+      typeof (p as Record<string, unknown>).name === "string" &&
+      typeof (p as Record<string, unknown>).version === "string",
+  );
+  return pluginsOk && (o.labels === undefined || o.labels === null || isStringMap(o.labels));
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLIENT_AUTH, hierarchy, issue, SERVER_AUTH } from "../../tests/helpers/pki";
+import { CLIENT_AUTH, hierarchy, issue, KeyUsage, SERVER_AUTH } from "../../tests/helpers/pki";
 import { verifyChain } from "./pki";
 
 type H = Awaited<ReturnType<typeof hierarchy>>;
@@ -91,6 +91,33 @@ describe("PKI chain checks", () => {
     expect(await client([leaf.der, h.intermediate.der])).toMatchObject({
       ok: false,
       error: { reason: "bad_signature" },
+    });
+  });
+
+  it("trusts old and new CAs of the same name at once (a rotation)", async () => {
+    const oldRoot = await issue({ name: "Rotating Root", ca: true });
+    const newRoot = await issue({ name: "Rotating Root", ca: true });
+    const leaf = await issue({ name: "dp-new", issuer: newRoot, eku: [CLIENT_AUTH] });
+    expect((await client([leaf.der], [oldRoot.der, newRoot.der])).ok).toBe(true);
+    expect((await client([leaf.der], [oldRoot.der])).ok).toBe(false);
+  });
+
+  it("builds the path by name: extra and out-of-order certificates are fine", async () => {
+    const unrelated = await issue({ name: "Unrelated", ca: true });
+    expect((await client([h.dp.der, unrelated.der, h.intermediate.der])).ok).toBe(true);
+  });
+
+  it("refuses an issuer whose key usage does not allow signing certificates", async () => {
+    const signerOnly = await issue({
+      name: "KU CA",
+      issuer: h.root,
+      ca: true,
+      keyUsage: KeyUsage.digitalSignature,
+    });
+    const leaf = await issue({ name: "under-ku", issuer: signerOnly, eku: [CLIENT_AUTH] });
+    expect(await client([leaf.der, signerOnly.der])).toMatchObject({
+      ok: false,
+      error: { reason: "not_a_ca" },
     });
   });
 

@@ -30,6 +30,14 @@ function parse(der: Uint8Array): x509.X509Certificate | undefined {
   }
 }
 
+async function signedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+  try {
+    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
+  } catch {
+    return false;
+  }
+}
+
 function basicConstraints(cert: x509.X509Certificate): x509.BasicConstraintsExtension | undefined {
   return cert.getExtension(x509.BasicConstraintsExtension) ?? undefined;
 }
@@ -83,37 +91,42 @@ export async function verifyChain(
   if (!leaf) return err({ reason: "bad_certificate", index: 0 });
   const cas = caDer.map(parse).filter((c): c is x509.X509Certificate => c !== undefined);
 
-  // Intermediates are taken as presented; a CA certificate sent along is not counted as one.
-  const intermediates = chain.slice(1).filter((c) => !cas.some((ca) => ca.equal(c)));
-  if (intermediates.length > MAX_INTERMEDIATES) {
-    return err({ reason: "too_many_intermediates", count: intermediates.length });
-  }
-  const path = [leaf, ...intermediates];
-  for (const cert of path) {
-    const bad = withinValidity(cert, opts.now);
-    if (bad) return err(bad);
-  }
-  for (let i = 0; i < path.length; i++) {
-    const cert = path[i] as x509.X509Certificate;
-    const below = i; // certificates under this one's issuer, leaf excluded, for path length
-    const issuer = path[i + 1] ?? cas.find((ca) => ca.subject === cert.issuer);
-    if (!issuer) return err({ reason: "unknown_ca", issuer: cert.issuer });
-    const bc = basicConstraints(issuer);
-    if (!bc?.ca) return err({ reason: "not_a_ca", subject: issuer.subject });
-    if (bc.pathLength !== undefined && below > bc.pathLength) {
-      return err({ reason: "path_too_long", subject: issuer.subject, pathLength: bc.pathLength });
+  // Build the path from the leaf up, by name and signature as OpenSSL does: presented certificates
+  // may come in any order or include extras, and several CAs may share a name during a rotation.
+  const presented = chain.slice(1).filter((c) => !cas.some((ca) => ca.equal(c)));
+  let cert = leaf;
+  let intermediates = 0;
+  const validity = withinValidity(leaf, opts.now);
+  if (validity) return err(validity);
+  for (;;) {
+    const candidates = [
+      ...cas.filter((ca) => ca.subject === cert.issuer).map((c) => ({ c, ca: true })),
+      ...presented.filter((p) => p.subject === cert.issuer && p !== cert).map((c) => ({ c, ca: false })),
+    ];
+    if (!candidates.length) return err({ reason: "unknown_ca", issuer: cert.issuer });
+    let issuer: { c: x509.X509Certificate; ca: boolean } | undefined;
+    for (const candidate of candidates) {
+      if (await signedBy(cert, candidate.c)) {
+        issuer = candidate;
+        break;
+      }
     }
-    const issuerValidity = withinValidity(issuer, opts.now);
+    if (!issuer) return err({ reason: "bad_signature", subject: cert.subject });
+    const bc = basicConstraints(issuer.c);
+    if (!bc?.ca) return err({ reason: "not_a_ca", subject: issuer.c.subject });
+    const ku = issuer.c.getExtension(x509.KeyUsagesExtension);
+    if (ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign))
+      return err({ reason: "not_a_ca", subject: issuer.c.subject });
+    if (bc.pathLength !== undefined && intermediates > bc.pathLength) {
+      return err({ reason: "path_too_long", subject: issuer.c.subject, pathLength: bc.pathLength });
+    }
+    const issuerValidity = withinValidity(issuer.c, opts.now);
     if (issuerValidity) return err(issuerValidity);
-    let signed = false;
-    try {
-      signed = await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
-    } catch {
-      signed = false;
-    }
-    if (!signed) return err({ reason: "bad_signature", subject: cert.subject });
-    if (!path[i + 1] && !cas.some((ca) => ca.equal(issuer)))
-      return err({ reason: "unknown_ca", issuer: cert.issuer });
+    if (issuer.ca) break;
+    intermediates++;
+    if (intermediates > MAX_INTERMEDIATES)
+      return err({ reason: "too_many_intermediates", count: intermediates });
+    cert = issuer.c;
   }
   const eku = leaf.getExtension(x509.ExtendedKeyUsageExtension);
   const needed = opts.purpose === "client" ? EKU_CLIENT_AUTH : EKU_SERVER_AUTH;

@@ -31,6 +31,7 @@ export async function issue(opts: {
   pathLength?: number;
   eku?: string[];
   dns?: string[];
+  keyUsage?: x509.KeyUsageFlags;
   notBefore?: Date;
   notAfter?: Date;
 }): Promise<Issued> {
@@ -39,6 +40,7 @@ export async function issue(opts: {
   if (opts.ca !== undefined)
     extensions.push(new x509.BasicConstraintsExtension(opts.ca, opts.pathLength, true));
   if (opts.eku) extensions.push(new x509.ExtendedKeyUsageExtension(opts.eku));
+  if (opts.keyUsage !== undefined) extensions.push(new x509.KeyUsagesExtension(opts.keyUsage, true));
   if (opts.dns)
     extensions.push(
       new x509.SubjectAlternativeNameExtension(opts.dns.map((value) => ({ type: "dns" as const, value }))),
@@ -63,6 +65,7 @@ export async function issue(opts: {
   };
 }
 
+export const KeyUsage = x509.KeyUsageFlags;
 export const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 export const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 

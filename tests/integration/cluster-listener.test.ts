@@ -192,6 +192,16 @@ describe("cluster listener (/v1/outlet)", () => {
     expect(alive.status).toBe(200);
   });
 
+  it("closes a DP whose basic_info is malformed, and stays up", async () => {
+    for (const info of [{ plugins: [null] }, { plugins: [{ name: 1 }] }, { plugins: [], labels: { a: 1 } }]) {
+      const dp = await connect(cluster);
+      const closed = new Promise<number>((r) => dp.ws.once("close", (code) => r(code)));
+      dp.ws.send(JSON.stringify({ type: "basic_info", ...info }));
+      expect(await closed).toBe(1003);
+    }
+    expect((await fetch(`${adminUrl}/status`)).status).toBe(200);
+  });
+
   it("closes a DP that sends something other than basic_info first", async () => {
     const dp = await connect(cluster);
     const closed = new Promise<number>((r) => dp.ws.once("close", (code) => r(code)));
