@@ -44,6 +44,10 @@ export class ConfigCache {
       if (!key) return;
       value = await sealCache(key, bytes, manifest.config_hash);
     }
+    // one key for every colo: a node that applied an older push must not replace a newer entry
+    const existing = await this.kv.getWithMetadata<Meta>(KEY, "stream");
+    await existing.value?.cancel();
+    if (existing.metadata && existing.metadata.version > manifest.version) return;
     const metadata: Meta = { mode, config_hash: manifest.config_hash, version: manifest.version };
     await this.kv.put(KEY, value, { metadata });
   }
@@ -54,7 +58,11 @@ export class ConfigCache {
     const { value, metadata } = await this.kv.getWithMetadata<Meta>(KEY, "arrayBuffer");
     if (!value || !metadata) return undefined;
     const bytes = new Uint8Array(value);
-    if (metadata.mode === "unencrypted") return bytes;
+    if (metadata.mode === "unencrypted") {
+      // an encrypting node does not take a plain entry: the mode it was given is the policy
+      if (this.conf.data_plane_config_cache_mode === "encrypted") return undefined;
+      return bytes;
+    }
     const key = await this.aesKey();
     const plain = key ? await openCache(key, bytes, metadata.config_hash) : undefined;
     if (!plain) console.error("[lintel] dp: the config cache does not decrypt with this node's key; ignored");

@@ -103,6 +103,8 @@ export class ConfigHolder {
         return;
       }
       const { envelope } = opened.value;
+      // another refresh may have installed a newer config meanwhile: never step back
+      if (this.compiled && envelope.version < this.compiled.version) return;
       this.compiled = compileConfig(envelope.version, envelope.config_hash, envelope.config);
     } catch (e) {
       console.error(`[lintel] dp: config check failed: ${e instanceof Error ? e.message : e}`);

@@ -2,7 +2,7 @@ import type { Context, Hono } from "hono";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { calculateConfigHash } from "../../shared/hash/config-hash";
 import { importDeclarative } from "../cluster/declarative";
-import { exportConfig } from "../cluster/export";
+import { exportConfig, readConfigVersion } from "../cluster/export";
 import type { Daos } from "../dao";
 import type { Db } from "../db/client";
 import { kongError } from "./kong-response";
@@ -52,7 +52,9 @@ async function readConfig(
  * the YAML itself for `Accept: application/yaml`); POST replaces it with one, atomically.
  */
 export function mountConfig(app: Hono, deps: { db: Db; daos: Daos }): void {
-  let lastImportedHash: string | undefined;
+  // The hash of the last kong.yml imported here, and the config version it produced: the config
+  // is still that file only while the version has not moved (no write since, on any node).
+  let lastImport: { hash: string; version: number } | undefined;
 
   app.get("/config", async (c) => {
     const { config } = await exportConfig(deps.db, deps.daos, { includeDisabled: true });
@@ -70,13 +72,14 @@ export function mountConfig(app: Hono, deps: { db: Db; daos: Daos }): void {
       typeof input.value === "object" && input.value !== null
         ? calculateConfigHash(input.value as Record<string, unknown>).config
         : undefined;
-    if (c.req.query("check_hash") === "1" && hash !== undefined && hash === lastImportedHash)
-      return c.body(null, 304);
+    if (c.req.query("check_hash") === "1" && hash !== undefined && hash === lastImport?.hash) {
+      if ((await readConfigVersion(deps.db)) === lastImport.version) return c.body(null, 304);
+    }
     const r = await importDeclarative(deps.db, deps.daos, input.value, {
       flatten: truthy(c.req.query("flatten_errors")),
     });
     if (!r.ok) return kongError(c, r.error);
-    lastImportedHash = hash;
+    lastImport = hash === undefined ? undefined : { hash, version: await readConfigVersion(deps.db) };
     const byId = Object.fromEntries(
       Object.entries(r.value).map(([name, list]) => [name, Object.fromEntries(list.map((e) => [e.id, e]))]),
     );

@@ -2,6 +2,7 @@ import { type DeclarativeError, type ParsedConfig, parseDeclarative } from "../.
 import { type KongError, luaPretty } from "../../shared/schema/errors";
 import { err, ok, type Result } from "../../shared/util/result";
 import { type Daos, ENTITY_NAMES } from "../dao";
+import { PG_UNIQUE_VIOLATION, pgError } from "../dao/db-errors";
 import { bumpConfigVersion } from "../dao/entity-dao";
 import type { Db } from "../db/client";
 
@@ -50,6 +51,13 @@ export async function applyDeclarative(
         try {
           written = await daos[name].insertValidated(tx, list, hooks);
         } catch (e) {
+          // a clash the file itself holds (two plugins of one name and scope, one ACL group twice):
+          // Kong's code 14, naming the entity type and the clashing key
+          const pg = pgError(e);
+          if (pg?.code === PG_UNIQUE_VIOLATION) {
+            const reason = `uniqueness violation: ${pg.detail ?? pg.message}`;
+            throw new Abort(declarativeError({ fields: { [name]: reason }, flattened: [] }, false));
+          }
           const mapped = daos[name].kongErrorFor(e, {});
           if (mapped) throw new Abort({ ...mapped, message: `${name}: ${mapped.message}` });
           throw e;

@@ -95,33 +95,49 @@ async function listenPg(
   let client: pg.PoolClient | undefined;
   let stopped = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  const again = () => {
+    if (!stopped && retry === undefined) {
+      retry = setTimeout(() => {
+        retry = undefined;
+        void connect();
+      }, 1000);
+    }
+  };
+  const drop = (c: pg.PoolClient) => {
+    if (client !== c) return;
+    client = undefined;
+    c.release(true);
+  };
   const connect = async (): Promise<void> => {
+    let c: pg.PoolClient | undefined;
     try {
-      const c = await pool.connect();
+      c = await pool.connect();
       client = c;
-      c.on("notification", (n) => {
+      const mine = c;
+      mine.on("notification", (n) => {
         if (n.channel === channel) onNotify();
       });
-      c.on("error", (e) => {
+      mine.on("error", (e) => {
         log(`[lintel] cluster: lost the LISTEN connection (${e.message}); polling until it is back`);
-        c.release(true);
-        client = undefined;
-        if (!stopped) retry = setTimeout(() => void connect(), 1000);
+        drop(mine);
+        again();
       });
-      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      await mine.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (e) {
       log(`[lintel] cluster: cannot LISTEN for changes (${(e as Error).message}); polling meanwhile`);
-      if (!stopped) retry = setTimeout(() => void connect(), 1000);
+      if (c) drop(c);
+      again();
     }
   };
   await connect();
   return async () => {
     stopped = true;
     if (retry) clearTimeout(retry);
-    if (client) {
-      await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
-      client.release();
+    const c = client;
+    if (c) {
+      await c.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
       client = undefined;
+      c.release();
     }
   };
 }

@@ -29,6 +29,11 @@ export type ParsedConfig = {
   transform: boolean;
 };
 
+/** An own property even for names such as `__proto__`, which would otherwise reach the prototype. */
+function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -65,7 +70,7 @@ export async function parseDeclarative(input: unknown): Promise<Result<ParsedCon
     fields._format_version = `expected one of: ${FORMAT_VERSIONS.join(", ")}`;
   }
   for (const key of Object.keys(input)) {
-    if (!META_KEYS.has(key) && !Object.hasOwn(ENTITIES, key)) fields[key] = "unknown field";
+    if (!META_KEYS.has(key) && !Object.hasOwn(ENTITIES, key)) setOwn(fields, key, "unknown field");
   }
   if (Object.keys(fields).length) return err({ fields, flattened });
 
@@ -108,7 +113,11 @@ export async function parseDeclarative(input: unknown): Promise<Result<ParsedCon
       const nested: Array<[string, unknown]> = [];
       for (const [k, v] of Object.entries(raw)) {
         if (meta.children && Object.hasOwn(meta.children, k)) nested.push([k, v]);
-        else body[k] = v;
+        else setOwn(body, k, v);
+      }
+      if (body.id !== undefined && !isUuid(body.id)) {
+        setAt(fields, at, { id: "expected a valid UUID" });
+        continue;
       }
       if (parent) {
         const fk = meta.foreign.find((f) => f.references === parent.entity);
@@ -205,8 +214,7 @@ async function idFor(
   body: Record<string, unknown>,
   parent?: { id: string },
 ): Promise<string> {
-  if (typeof body.id === "string" && isUuid(body.id)) return body.id.toLowerCase();
-  if (typeof body.id === "string") return body.id;
+  if (typeof body.id === "string") return body.id.toLowerCase();
   const meta = ENTITIES[entity];
   const keyName = meta?.schema.endpointKey;
   const key = keyName ? body[keyName] : undefined;

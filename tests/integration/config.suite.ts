@@ -134,10 +134,38 @@ export function configSuite(label: string, open: () => Promise<Database & { drop
       expect((await api.call("GET", "/consumers/bob/basic-auth/bob")).body.password).toBe(hash);
     });
 
-    it("answers 304 to check_hash when the config is the one already loaded", async () => {
+    it("answers 304 to check_hash when the config is the one already loaded, and only then", async () => {
       const body = { _format_version: "3.0", services: [{ name: "same", host: "same.test" }] };
       expect((await api.call("POST", "/config?check_hash=1", body)).status).toBe(201);
       expect((await api.call("POST", "/config?check_hash=1", body)).status).toBe(304);
+      expect((await api.call("DELETE", "/services/same")).status).toBe(204);
+      expect((await api.call("POST", "/config?check_hash=1", body)).status).toBe(201);
+      expect((await api.call("GET", "/services/same")).status).toBe(200);
+    });
+
+    it("names keys that would reach Object.prototype, and ids that are not UUIDs", async () => {
+      const proto = await api.call("POST", "/config", '{"_format_version":"3.0","__proto__":{"x":1}}', {
+        "content-type": "application/json",
+      });
+      expect(proto.status).toBe(400);
+      expect(proto.body.fields).toEqual(JSON.parse('{"__proto__":"unknown field"}'));
+      const id = await api.call("POST", "/config", {
+        _format_version: "3.0",
+        services: [{ id: 5, host: "x.test" }],
+      });
+      expect(id.body.fields).toEqual({ services: [{ id: "expected a valid UUID" }] });
+    });
+
+    it("refuses a file that repeats a composite key with code 14, changing nothing", async () => {
+      const before = await api.call("GET", "/services");
+      const r = await api.call("POST", "/config", {
+        _format_version: "3.0",
+        consumers: [{ username: "dup", acls: [{ group: "g" }, { group: "g" }] }],
+      });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe(14);
+      expect(r.body.fields.acls).toMatch(/^uniqueness violation: /);
+      expect((await api.call("GET", "/services")).body).toEqual(before.body);
     });
   });
 }
