@@ -55,7 +55,7 @@ export class ConfigHolder {
         const opened = await openSnapshot(bytes, snapshotTrust(conf));
         if (opened.ok) {
           const { envelope } = opened.value;
-          this.compiled = compileConfig(envelope.version, envelope.config_hash, envelope.config);
+          this.compiled = compileConfig(opened.value.manifest, envelope.config);
           ctx.waitUntil(this.refresh(env, conf, colo));
           return;
         }
@@ -78,7 +78,11 @@ export class ConfigHolder {
         return;
       }
       const hash = calculateConfigHash(config as unknown as Record<string, unknown>).config;
-      this.compiled = compileConfig(0, hash, config);
+      // version 0 of no epoch, made at time 0: any config from the CP replaces it
+      this.compiled = compileConfig(
+        { version: 0, epoch: "bundled", config_hash: hash, created_at: 0 },
+        config,
+      );
     } catch (e) {
       console.error(
         `[lintel] dp: declarative_config could not be read: ${e instanceof Error ? e.message : e}`,
@@ -96,7 +100,7 @@ export class ConfigHolder {
       if (!bytes) return;
       const opened = await openSnapshot(bytes, {
         ...snapshotTrust(conf),
-        minVersion: this.compiled?.version,
+        current: this.compiled?.manifest,
       });
       if (!opened.ok) {
         console.error(`[lintel] dp: isolate refused the node's snapshot: ${JSON.stringify(opened.error)}`);
@@ -104,8 +108,16 @@ export class ConfigHolder {
       }
       const { envelope } = opened.value;
       // another refresh may have installed a newer config meanwhile: never step back
-      if (this.compiled && envelope.version < this.compiled.version) return;
-      this.compiled = compileConfig(envelope.version, envelope.config_hash, envelope.config);
+      const held = this.compiled?.manifest;
+      if (
+        held &&
+        (envelope.epoch === held.epoch
+          ? envelope.version < held.version
+          : envelope.created_at <= held.created_at)
+      ) {
+        return;
+      }
+      this.compiled = compileConfig(opened.value.manifest, envelope.config);
     } catch (e) {
       console.error(`[lintel] dp: config check failed: ${e instanceof Error ? e.message : e}`);
     }

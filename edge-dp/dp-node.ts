@@ -201,7 +201,7 @@ export class DataPlaneNode extends DurableObject<Env> {
 
   /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */
   private async apply(bytes: Uint8Array, conf: DpConf): Promise<void> {
-    const opened = await openSnapshot(bytes, { ...snapshotTrust(conf), minVersion: this.current?.version });
+    const opened = await openSnapshot(bytes, { ...snapshotTrust(conf), current: this.current });
     if (!opened.ok) {
       const e = opened.error;
       console.error(

@@ -3,17 +3,17 @@ import { verifyChain } from "../shared/cluster/pki";
 import type { OpenOptions } from "../shared/snapshot/codec";
 import type { DpConf } from "./env";
 
-const cache = new WeakMap<DpConf, Omit<OpenOptions, "minVersion">>();
+const cache = new WeakMap<DpConf, Omit<OpenOptions, "current">>();
 
 /**
  * Who may sign the snapshots a DP applies. Shared mode: the cluster certificate itself. PKI mode:
  * a chain to `cluster_ca_cert` for server authentication, named `cluster_server_name` (or the
  * control plane's host), as Kong's DP checks the CP.
  */
-export function snapshotTrust(conf: DpConf): Omit<OpenOptions, "minVersion"> {
+export function snapshotTrust(conf: DpConf): Omit<OpenOptions, "current"> {
   const hit = cache.get(conf);
   if (hit) return hit;
-  let options: Omit<OpenOptions, "minVersion">;
+  let options: Omit<OpenOptions, "current">;
   if (conf.cluster_mtls === "pki") {
     const cas = certificatesDer(conf.cluster_ca_cert ?? "");
     const serverName = conf.cluster_server_name ?? new URL(conf.controlPlaneUrl).hostname;

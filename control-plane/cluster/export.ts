@@ -4,6 +4,9 @@ import { type Daos, ENTITY_NAMES } from "../dao";
 import type { Db } from "../db/client";
 import { configVersion } from "../db/schema";
 
+/** The epoch of a database no write has touched yet. */
+export const NO_EPOCH = "00000000-0000-0000-0000-000000000000";
+
 const refId = (entity: Record<string, unknown>, field: string) =>
   (entity[field] as { id?: string } | null | undefined)?.id;
 
@@ -16,7 +19,7 @@ export async function exportConfig(
   db: Db,
   daos: Daos,
   opts: { includeDisabled?: boolean } = {},
-): Promise<{ version: number; config: DeclarativeConfig }> {
+): Promise<{ version: number; epoch: string; config: DeclarativeConfig }> {
   return db.transaction(
     async (tx) => {
       const [row] = await tx.select().from(configVersion).where(eq(configVersion.id, 1));
@@ -42,7 +45,11 @@ export async function exportConfig(
           );
         }
       }
-      return { version: row?.version ?? 0, config: config as DeclarativeConfig };
+      return {
+        version: row?.version ?? 0,
+        epoch: row?.epoch ?? NO_EPOCH,
+        config: config as DeclarativeConfig,
+      };
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
   );

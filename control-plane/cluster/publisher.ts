@@ -85,11 +85,13 @@ export class Publisher {
   }
 
   private async build(): Promise<void> {
-    const { version, config } = await exportConfig(this.opts.db, this.opts.daos);
-    if (this.current && this.current.manifest.version === version) return;
+    const { version, epoch, config } = await exportConfig(this.opts.db, this.opts.daos);
+    if (this.current && this.current.manifest.version === version && this.current.manifest.epoch === epoch)
+      return;
     const hashes = calculateConfigHash(config as unknown as Record<string, unknown>);
     const envelope: Envelope = {
       version,
+      epoch,
       config_hash: hashes.config,
       hashes,
       created_at: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),

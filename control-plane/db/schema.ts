@@ -227,6 +227,8 @@ export const acls = pgTable("acls", { ...credentialColumns(), group: text("group
 export const configVersion = pgTable("config_version", {
   id: smallint("id").primaryKey(),
   version: bigint("version", { mode: "number" }).notNull(),
+  /** The database's identity: a restored or new database starts another epoch of versions. */
+  epoch: uuid("epoch").notNull().defaultRandom(),
 });
 
 /** Data planes as the cluster has seen them (`/clustering/data-planes`). */

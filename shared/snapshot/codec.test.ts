@@ -19,7 +19,15 @@ function envelope(version: number, host = "example.com"): Envelope {
     services: [{ id: "11111111-1111-4111-8111-111111111111", host, port: 80 }] as never,
   };
   const hashes = calculateConfigHash(config);
-  return { version, config_hash: hashes.config, hashes, created_at: 1, cp_id: "cp", config };
+  return {
+    version,
+    epoch: "e1",
+    config_hash: hashes.config,
+    hashes,
+    created_at: 100 + version,
+    cp_id: "cp",
+    config,
+  };
 }
 
 describe("snapshot codec", () => {
@@ -57,9 +65,25 @@ describe("snapshot codec", () => {
 
   it("refuses an older version than the one held (rollback protection)", async () => {
     const { bytes } = await sealSnapshot(envelope(3), cp, "kid");
-    expect(await openManifest(bytes, { signers, maxPayload: 1 << 20, minVersion: 4 })).toMatchObject({
+    expect(
+      await openManifest(bytes, {
+        signers,
+        maxPayload: 1 << 20,
+        current: { version: 4, epoch: "e1", created_at: 104 },
+      }),
+    ).toMatchObject({
       ok: false,
       error: { reason: "stale", version: 3, current: 4 },
+    });
+  });
+
+  it("takes a snapshot of a new epoch (a restored database) only when it was made later", async () => {
+    const { bytes } = await sealSnapshot(envelope(3), cp, "kid");
+    const other = (created_at: number) => ({ version: 90, epoch: "e0", created_at });
+    expect((await openManifest(bytes, { signers, maxPayload: 1 << 20, current: other(50) })).ok).toBe(true);
+    expect(await openManifest(bytes, { signers, maxPayload: 1 << 20, current: other(500) })).toMatchObject({
+      ok: false,
+      error: { reason: "stale" },
     });
   });
 

@@ -31,6 +31,7 @@ export async function sealSnapshot(
   const compressed = await gzip(json);
   const manifest: Manifest = {
     version: envelope.version,
+    epoch: envelope.epoch,
     config_hash: envelope.config_hash,
     sha256: await sha256Hex(compressed),
     size: json.length,
@@ -70,8 +71,11 @@ export type OpenOptions = {
   signerChain?: (chain: Uint8Array[]) => Promise<boolean>;
   /** `cluster_max_payload`: the largest inflated snapshot accepted, in bytes. */
   maxPayload: number;
-  /** Refuse versions below this one (rollback protection). */
-  minVersion?: number;
+  /**
+   * What the reader holds now (rollback protection): in its epoch, a lower version is refused; a
+   * snapshot of another epoch (a restored or moved database) must have been made later.
+   */
+  current?: Pick<Manifest, "version" | "epoch" | "created_at">;
 };
 
 /** Reads the manifest after checking its signature; the payload is not inflated. */
@@ -118,8 +122,12 @@ export async function openManifest(
   if (manifest.size > opts.maxPayload) {
     return err({ reason: "too_large", size: manifest.size, limit: opts.maxPayload });
   }
-  if (opts.minVersion !== undefined && manifest.version < opts.minVersion) {
-    return err({ reason: "stale", version: manifest.version, current: opts.minVersion });
+  const held = opts.current;
+  if (held) {
+    const sameEpoch = manifest.epoch === held.epoch;
+    if (sameEpoch ? manifest.version < held.version : !(manifest.created_at > held.created_at)) {
+      return err({ reason: "stale", version: manifest.version, current: held.version });
+    }
   }
   if ((await sha256Hex(payload)) !== manifest.sha256) return err({ reason: "digest_mismatch" });
   return ok({ manifest, payload });
@@ -155,7 +163,7 @@ export async function openSnapshot(
 
 function checkEnvelope(e: Envelope, m: Manifest): string | undefined {
   if (typeof e !== "object" || e === null) return "envelope is not an object";
-  if (e.version !== m.version) return "version differs from the signed manifest";
+  if (e.version !== m.version || e.epoch !== m.epoch) return "version differs from the signed manifest";
   if (e.config_hash !== m.config_hash) return "config_hash differs from the signed manifest";
   const c = e.config;
   if (typeof c !== "object" || c === null || c._format_version !== "3.0") {

@@ -3,8 +3,10 @@ import type { ConfigHashes } from "../hash/config-hash";
 
 /** What a signed snapshot carries once inflated. */
 export type Envelope = {
-  /** Monotonic config version of the cluster: a DP never applies a lower one. */
+  /** Monotonic config version of the cluster: a DP never applies a lower one of the same epoch. */
   version: number;
+  /** The database's identity: a new one (a restored or moved database) restarts the version count. */
+  epoch: string;
   config_hash: string;
   hashes: ConfigHashes;
   /** Seconds since the epoch. */
@@ -19,6 +21,7 @@ export type Envelope = {
  */
 export type Manifest = {
   version: number;
+  epoch: string;
   config_hash: string;
   /** Hex SHA-256 of the gzip bytes. */
   sha256: string;

@@ -31,13 +31,17 @@ export async function snapshotOf(
   version: number,
   services: ExportedService[],
   routes: ExportedRoute[],
+  {
+    epoch = "11111111-2222-4333-8444-555555555555",
+    created_at = 1,
+  }: { epoch?: string; created_at?: number } = {},
 ) {
   const config: DeclarativeConfig = { _format_version: "3.0", _transform: false };
   if (services.length) config.services = services;
   if (routes.length) config.routes = routes;
   const hashes = calculateConfigHash(config);
   return sealSnapshot(
-    { version, config_hash: hashes.config, hashes, created_at: 1, cp_id: "fake-cp", config },
+    { version, epoch, config_hash: hashes.config, hashes, created_at, cp_id: "fake-cp", config },
     identity,
     "test",
   );

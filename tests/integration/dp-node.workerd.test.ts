@@ -162,8 +162,30 @@ describe("edge DP node in workerd", () => {
     expect(moved.headers.get("location")).toBe(`https://127.0.0.1/moved/x?q=1`);
   });
 
+  it("follows a control plane whose database was restored (a new epoch), but not a replay from before", async () => {
+    const svc = service({ url: upstream.url });
+    const restored = await snapshotOf(cluster, 1, [svc], [route({ paths: ["/restored"] }, svc.id)], {
+      epoch: "99999999-2222-4333-8444-555555555555",
+      created_at: 5_000,
+    });
+    cp.send(restored.bytes);
+    await waitFor("the restored config", async () =>
+      (await status("/restored")) === 200 ? true : undefined,
+    );
+    const replay = await snapshotOf(cluster, 50, [], [], {
+      epoch: "88888888-2222-4333-8444-555555555555",
+      created_at: 10,
+    });
+    cp.send(replay.bytes);
+    await waitFor("the replay refused", () => (lastPing()?.error?.reason === "stale" ? true : undefined));
+    expect(await status("/restored")).toBe(200);
+  });
+
   it("goes to Kong's 404 when a newer snapshot removes the route", async () => {
-    const next = await snapshotOf(cluster, 11, [], []);
+    const next = await snapshotOf(cluster, 2, [], [], {
+      epoch: "99999999-2222-4333-8444-555555555555",
+      created_at: 6_000,
+    });
     cp.send(next.bytes);
     const res = await waitFor("the route to go", async () => {
       const r = await get("/dp/x");
