@@ -1,4 +1,4 @@
-import { asc, eq, gt, lt } from "drizzle-orm";
+import { asc, gt, lt } from "drizzle-orm";
 import { PING_WAIT } from "../../shared/cluster/messages";
 import type { Db } from "../db/client";
 import { clusteringDataPlanes } from "../db/schema";
@@ -64,11 +64,6 @@ export class DataPlaneStore {
     const offset =
       rows.length > size && last ? btoa(JSON.stringify([last.id])).replace(/=+$/, "") : undefined;
     return { data, offset };
-  }
-
-  async get(id: string) {
-    const [row] = await this.db.select().from(clusteringDataPlanes).where(eq(clusteringDataPlanes.id, id));
-    return row;
   }
 }
 

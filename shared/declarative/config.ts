@@ -30,10 +30,6 @@ export type DeclarativeConfig = {
   acls?: ExportedEntity[];
 };
 
-export function emptyConfig(): DeclarativeConfig {
-  return { _format_version: "3.0", _transform: false };
-}
-
 /** Flattens an entity's foreign keys (`{ id }`) to the id, as Kong's export does. */
 export function flattenForeignKeys<T extends Record<string, unknown>>(entity: T, foreign: readonly string[]) {
   const out: Record<string, unknown> = { ...entity };

@@ -1,7 +1,6 @@
 import { CompactSign, compactVerify, decodeProtectedHeader } from "jose";
 import type { ClusterIdentity } from "../cluster/keys";
 import { certificateKey } from "../cluster/keys";
-import { certificatesDer } from "../cluster/pem";
 import {
   base64ToBytes,
   bytesToBase64,
@@ -173,9 +172,4 @@ function checkEnvelope(e: Envelope, m: Manifest): string | undefined {
     if (c[key] !== undefined && !Array.isArray(c[key])) return `${key} must be an array`;
   }
   return undefined;
-}
-
-/** Convenience for callers holding PEM text. */
-export function signerCertificates(pem: string): Uint8Array[] {
-  return certificatesDer(pem);
 }
