@@ -1,5 +1,11 @@
-/** Keeps the process up until Ctrl-C (SIGINT) or SIGTERM, then closes everything in reverse order. */
-export function runUntilSignal(closers: Array<() => Promise<void>>): Promise<number> {
+/**
+ * Keeps the process up until Ctrl-C (SIGINT) or SIGTERM, then closes everything in reverse order;
+ * SIGHUP calls `onHangup` (a control plane reloads its certificates).
+ */
+export function runUntilSignal(
+  closers: Array<() => Promise<void>>,
+  onHangup?: () => Promise<void>,
+): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
@@ -25,5 +31,14 @@ export function runUntilSignal(closers: Array<() => Promise<void>>): Promise<num
     process.removeAllListeners("SIGTERM");
     process.on("SIGINT", () => void stop("SIGINT"));
     process.on("SIGTERM", () => void stop("SIGTERM"));
+    if (onHangup) {
+      process.on("SIGHUP", () => {
+        onHangup().catch((e) =>
+          console.error(
+            `reload failed, keeping the running configuration: ${e instanceof Error ? e.message : e}`,
+          ),
+        );
+      });
+    }
   });
 }

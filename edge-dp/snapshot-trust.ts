@@ -27,7 +27,8 @@ export function snapshotTrust(conf: DpConf): Omit<OpenOptions, "current"> {
       },
     };
   } else {
-    options = { signers: certificatesDer(conf.cluster_cert), maxPayload: conf.cluster_max_payload };
+    const trusted = [...certificatesDer(conf.cluster_cert), ...certificatesDer(conf.cluster_trusted_certs ?? "")];
+    options = { signers: trusted, maxPayload: conf.cluster_max_payload };
   }
   cache.set(conf, options);
   return options;

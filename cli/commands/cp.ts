@@ -18,5 +18,5 @@ export async function runCp(args: string[]): Promise<number> {
   Admin API   ${cp.adminUrl} (${cp.adminAccess})
   Cluster     ${cp.clusterUrl}/v1/outlet
   Database    ${cp.database}`);
-  return runUntilSignal([() => cp.close()]);
+  return runUntilSignal([() => cp.close()], () => cp.reload());
 }

@@ -32,6 +32,15 @@ export function dpBindings(conf: Conf): Record<string, string> {
     ...(conf.cluster_ca_cert
       ? { KONG_CLUSTER_CA_CERT: readPemOption("cluster_ca_cert", conf.cluster_ca_cert, "certificate") }
       : {}),
+    ...(conf.cluster_trusted_certs
+      ? {
+          KONG_CLUSTER_TRUSTED_CERTS: readPemOption(
+            "cluster_trusted_certs",
+            conf.cluster_trusted_certs,
+            "certificate",
+          ),
+        }
+      : {}),
   };
 }
 

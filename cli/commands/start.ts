@@ -43,5 +43,5 @@ Quick start:
   curl -i ${dp.url}/example/anything
 
 Ctrl-C stops Lintel.`);
-  return runUntilSignal([() => cp.close(), () => dp.close()]);
+  return runUntilSignal([() => cp.close(), () => dp.close()], () => cp.reload());
 }

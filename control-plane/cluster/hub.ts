@@ -57,8 +57,13 @@ export class Hub {
   private readonly sessions = new Set<Session>();
   private readonly now: () => number;
 
-  constructor(private readonly opts: HubOptions) {
+  constructor(private opts: HubOptions) {
     this.now = opts.now ?? Date.now;
+  }
+
+  /** A rotation: DPs connecting from now on are checked against this policy. */
+  setTrust(trust: TrustPolicy): void {
+    this.opts = { ...this.opts, trust };
   }
 
   get connected(): number {

@@ -42,7 +42,14 @@ export class Publisher {
   private dirty = false;
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly opts: PublisherOptions) {}
+  constructor(private opts: PublisherOptions) {}
+
+  /** A rotation: later snapshots are signed with this identity, the current one at once. */
+  async setSigner(identity: ClusterIdentity, kid: string): Promise<void> {
+    this.opts = { ...this.opts, identity, kid };
+    this.current = undefined;
+    await this.schedule();
+  }
 
   get snapshot(): Snapshot | undefined {
     return this.current;

@@ -23,6 +23,7 @@ import { readPemOption } from "./pem-option";
 
 export type ControlPlane = {
   nodeId: string;
+  reload(): Promise<void>;
   adminUrl: string;
   /** Who may use the Admin API, for start-up output. */
   adminAccess: string;
@@ -70,6 +71,25 @@ export async function loadIdentity(
   return { identity: identity.value, certPem, keyPem };
 }
 
+/**
+ * The cluster certificates as configured: the CP's identity (and the `kid` of its signatures) and
+ * whom it lets in. Shared mode trusts `cluster_cert` plus `cluster_trusted_certs` (a rotation);
+ * PKI mode chains to `cluster_ca_cert`.
+ */
+async function loadClusterTrust(conf: Conf) {
+  const { identity, certPem, keyPem } = await loadIdentity(conf);
+  const leaf = identity.chain[0] as Uint8Array;
+  const kid = createHash("sha256").update(leaf).digest("base64url");
+  const extra = conf.cluster_trusted_certs
+    ? certificatesDer(readPemOption("cluster_trusted_certs", conf.cluster_trusted_certs, "certificate"))
+    : [];
+  const policy =
+    conf.cluster_mtls === "pki"
+      ? pkiTrust(certificatesDer(readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")))
+      : await sharedTrust([leaf, ...extra]);
+  return { identity, kid, policy, certPem, keyPem };
+}
+
 /** Starts a control plane node: Admin API on `admin_listen`, the Hub on `cluster_listen`. */
 export async function startControlPlane(
   conf: Conf,
@@ -85,9 +105,7 @@ export async function startControlPlane(
   const adminAccess = checkAdminExposure(conf);
   if (!cluster) throw new Error('cluster_listen must be specified when role = "control_plane"');
 
-  const { identity, certPem, keyPem } = await loadIdentity(conf);
-  const leaf = identity.chain[0] as Uint8Array;
-  const kid = createHash("sha256").update(leaf).digest("base64url");
+  let trust = await loadClusterTrust(conf);
 
   const database = openDatabase(conf, opts.env ?? process.env);
   await database.migrate();
@@ -101,12 +119,7 @@ export async function startControlPlane(
   const hub = new Hub({
     store,
     cpVersion: KONG_VERSION,
-    trust:
-      conf.cluster_mtls === "pki"
-        ? pkiTrust(
-            certificatesDer(readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")),
-          )
-        : await sharedTrust([leaf]),
+    trust: trust.policy,
     replay: new ReplayGuard(),
     audience: CLUSTER_AUDIENCE,
     current: () => publisher?.snapshot,
@@ -116,8 +129,8 @@ export async function startControlPlane(
   publisher = new Publisher({
     db: database.db,
     daos,
-    identity,
-    kid,
+    identity: trust.identity,
+    kid: trust.kid,
     cpId: nodeId,
     pollInterval: conf.db_update_frequency * 1000,
     maxPayload: conf.cluster_max_payload,
@@ -149,7 +162,7 @@ export async function startControlPlane(
   const { server: clusterServer, wss } = createClusterListener(
     hub,
     log,
-    cluster.ssl ? { cert: certPem, key: keyPem } : undefined,
+    cluster.ssl ? { cert: trust.certPem, key: trust.keyPem } : undefined,
   );
   await new Promise<void>((resolve, reject) => {
     clusterServer.once("error", reject);
@@ -165,6 +178,19 @@ export async function startControlPlane(
     database: database.describe,
     hub,
     publisher,
+    /**
+     * Re-reads the cluster certificates (SIGHUP): DPs are checked against the new trust from now on,
+     * and snapshots are signed with the new key, the current one at once. No restart, no dropped DP.
+     */
+    async reload() {
+      trust = await loadClusterTrust(conf);
+      hub.setTrust(trust.policy);
+      if ("setSecureContext" in clusterServer) {
+        clusterServer.setSecureContext({ cert: trust.certPem, key: trust.keyPem });
+      }
+      await publisher?.setSigner(trust.identity, trust.kid);
+      log(`[lintel] cluster: certificates reloaded; signing as ${trust.kid}`);
+    },
     async close() {
       clearInterval(reaper);
       await unlisten();

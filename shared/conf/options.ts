@@ -79,6 +79,11 @@ export const OPTIONS = {
   cluster_server_name: option(optional, "NONE"),
   /** `cluster_mtls = pki`: the CA certificate(s) both sides' chains must lead to (path, PEM or base64 PEM). */
   cluster_ca_cert: option(optional, "NONE"),
+  /**
+   * Lintel, shared mode: more cluster certificates to trust besides `cluster_cert`, so that old and
+   * new overlap during a rotation (reloaded with SIGHUP, no restart).
+   */
+  cluster_trusted_certs: option(optional, "NONE"),
   cluster_dp_labels: option(labels, "NONE"),
   cluster_max_payload: option(
     number(4194304, "cluster_max_payload must be 4194304 (4MB) or greater"),
