@@ -59,7 +59,7 @@ describe("lintel start, end to end", () => {
     expect((await res.json()).message).toBe("no Route matched with those values");
   });
 
-  it("serves an Admin API write within a deadline, proxies to the upstream, and 404s once the route is gone", async () => {
+  it("serves an Admin API write within a deadline, proxies to the upstream, and 404s once the route is gone (09-hybrid_mode/01-sync_spec.lua:145)", async () => {
     const service = await fetch(`${admin}/services`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -119,6 +119,10 @@ describe("lintel start, end to end", () => {
     await waitFor("the route to be served", async () =>
       (await fetch(`${proxy}/kept`)).status === 200 ? true : undefined,
     );
+    const nodeBefore = (await (await fetch(`${admin}/`)).json()).node_id;
+    const dpBefore = (await (await fetch(`${admin}/clustering/data-planes`)).json()).data.map(
+      (d: { id: string }) => d.id,
+    );
     expect(await lintel.stop()).toBe(0);
     expect(lintel.output()).toContain("Stopped");
 
@@ -130,5 +134,12 @@ describe("lintel start, end to end", () => {
       return r.status === 200 ? r : undefined;
     });
     expect((await res.json()).url).toBe("/base/again");
+    // node ids persist across restarts (09-hybrid_mode/09-node-id-persistence_spec.lua)
+    expect((await (await fetch(`${admin}/`)).json()).node_id).toBe(nodeBefore);
+    const dpAfter = await waitFor("the DP listed again", async () => {
+      const l = await (await fetch(`${admin}/clustering/data-planes`)).json();
+      return l.data.length ? l.data.map((d: { id: string }) => d.id) : undefined;
+    });
+    expect(dpAfter).toEqual(dpBefore);
   });
 });

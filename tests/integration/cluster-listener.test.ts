@@ -90,7 +90,7 @@ describe("cluster listener (/v1/outlet)", () => {
 
   const snapshots = (dp: Dp) => dp.frames.filter((f): f is Buffer => typeof f !== "string");
 
-  it("accepts a DP holding the cluster key and sends it the current snapshot after basic_info", async () => {
+  it("accepts a DP holding the cluster key, sends it the snapshot after basic_info, lists it with cert details (09-hybrid_mode/01-sync_spec.lua:59, 81, 894)", async () => {
     const dp = await connect(cluster);
     expect(dp.status).toBeUndefined();
     dp.ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
@@ -209,7 +209,7 @@ describe("cluster listener (/v1/outlet)", () => {
     expect(await closed).toBe(1008);
   });
 
-  it("closes a DP of an incompatible Kong version and lists it so (Kong's version rule)", async () => {
+  it("closes a DP of an incompatible Kong version and lists it so (09-hybrid_mode/09-config-compat_spec.lua)", async () => {
     const nodeId = randomUUID();
     const dp = await connect(cluster, {
       nodeId,

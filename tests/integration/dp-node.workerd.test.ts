@@ -109,11 +109,15 @@ describe("edge DP node in workerd", () => {
     expect(await status("/dp/x")).toBe(200);
   });
 
-  it("serves the kept snapshot after a restart, before the CP sends anything", async () => {
+  it("serves the kept snapshot after a restart, before the CP sends anything, under the same node id (09-hybrid_mode/09-node-id-persistence_spec.lua)", async () => {
     await dp.close();
     const before = cp.messages.length;
     dp = await startLocalDp({ prefix: dir, host: "127.0.0.1", port, bindings });
     expect(await status("/dp/y")).toBe(200);
+    const nodeIdOf = (h: { url: string } | undefined) =>
+      new URL(h?.url ?? "", "http://x").searchParams.get("node_id");
+    await waitFor("the restarted DP to reconnect", () => (cp.handshakes.length >= 2 ? true : undefined));
+    expect(nodeIdOf(cp.handshakes.at(-1))).toBe(nodeIdOf(cp.handshakes[0]));
     await waitFor("the restarted DP to ping with the kept hash", () =>
       cp.messages.slice(before).some((m) => m.type === "ping" && m.config_hash !== "0".repeat(32))
         ? true

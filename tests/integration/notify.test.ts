@@ -50,7 +50,7 @@ describe("two control plane nodes, LISTEN/NOTIFY", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("pushes a write made on node A to a DP connected to node B", async () => {
+  it("pushes a write made on node A to a DP connected to node B (09-hybrid_mode/04-cp_cluster_sync_spec.lua)", async () => {
     const nodeId = randomUUID();
     const token = await signHandshake(certs.identity, {
       node_id: nodeId,

@@ -53,7 +53,7 @@ describe("cluster_mtls = pki", () => {
 
   const handshake = async (who: ClusterIdentity) => dialOutlet(`ws://127.0.0.1:${clusterPort}`, who);
 
-  it("lets in a DP whose chain leads to the cluster CA", async () => {
+  it("lets in a DP whose chain leads to the cluster CA (09-hybrid_mode/03-pki_spec.lua)", async () => {
     expect(await handshake(await identity(h.dp, h.intermediate))).toBe(101);
   });
 
