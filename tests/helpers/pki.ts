@@ -32,6 +32,8 @@ export async function issue(opts: {
   eku?: string[];
   dns?: string[];
   keyUsage?: x509.KeyUsageFlags;
+  /** An OCSP responder URL for the Authority Information Access extension. */
+  ocsp?: string;
   notBefore?: Date;
   notAfter?: Date;
 }): Promise<Issued> {
@@ -41,6 +43,7 @@ export async function issue(opts: {
     extensions.push(new x509.BasicConstraintsExtension(opts.ca, opts.pathLength, true));
   if (opts.eku) extensions.push(new x509.ExtendedKeyUsageExtension(opts.eku));
   if (opts.keyUsage !== undefined) extensions.push(new x509.KeyUsagesExtension(opts.keyUsage, true));
+  if (opts.ocsp) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [opts.ocsp] }));
   if (opts.dns)
     extensions.push(
       new x509.SubjectAlternativeNameExtension(opts.dns.map((value) => ({ type: "dns" as const, value }))),
