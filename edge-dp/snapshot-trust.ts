@@ -27,7 +27,10 @@ export function snapshotTrust(conf: DpConf): Omit<OpenOptions, "current"> {
       },
     };
   } else {
-    const trusted = [...certificatesDer(conf.cluster_cert), ...certificatesDer(conf.cluster_trusted_certs ?? "")];
+    const trusted = [
+      ...certificatesDer(conf.cluster_cert),
+      ...certificatesDer(conf.cluster_trusted_certs ?? ""),
+    ];
     options = { signers: trusted, maxPayload: conf.cluster_max_payload };
   }
   cache.set(conf, options);

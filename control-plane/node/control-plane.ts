@@ -85,7 +85,12 @@ async function loadClusterTrust(conf: Conf) {
     : [];
   const policy =
     conf.cluster_mtls === "pki"
-      ? pkiTrust(certificatesDer(readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")))
+      ? pkiTrust(
+          certificatesDer(readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")),
+          {
+            ocsp: conf.cluster_ocsp,
+          },
+        )
       : await sharedTrust([leaf, ...extra]);
   return { identity, kid, policy, certPem, keyPem };
 }
@@ -98,6 +103,9 @@ export async function startControlPlane(
   const log = opts.log ?? ((m: string) => console.error(m));
   if (conf.cluster_mtls === "pki" && !conf.cluster_ca_cert) {
     throw new Error('cluster_ca_cert must be specified when cluster_mtls = "pki"');
+  }
+  if (conf.cluster_ocsp !== "off" && conf.cluster_mtls !== "pki") {
+    throw new Error('cluster_ocsp setting only works when cluster_mtls is set to "pki"');
   }
   const admin = conf.admin_listen[0];
   const cluster = conf.cluster_listen[0];

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { buf } from "../util/bytes";
 import { err, ok, type Result } from "../util/result";
+import { checkOcsp, type OcspMode, ocspAllows } from "./ocsp";
 import type { TrustError, TrustPolicy } from "./trust";
 
 /** Kong's `ssl_verify_depth 4`: the leaf and at most three intermediates below the CA. */
@@ -9,6 +10,12 @@ export const MAX_INTERMEDIATES = 3;
 
 const EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 const EKU_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+
+/** A chain that verified: its leaf and the certificate that signed the leaf. */
+export interface VerifiedChain {
+  leaf: x509.X509Certificate;
+  issuer: x509.X509Certificate;
+}
 
 export type PkiError =
   | { reason: "bad_certificate"; index: number }
@@ -80,7 +87,7 @@ export async function verifyChain(
   chainDer: readonly Uint8Array[],
   caDer: readonly Uint8Array[],
   opts: { purpose: "client" | "server"; now: number; serverName?: string },
-): Promise<Result<x509.X509Certificate, PkiError>> {
+): Promise<Result<VerifiedChain, PkiError>> {
   const chain: x509.X509Certificate[] = [];
   for (const [index, der] of chainDer.entries()) {
     const cert = parse(der);
@@ -95,6 +102,7 @@ export async function verifyChain(
   // may come in any order or include extras, and several CAs may share a name during a rotation.
   const presented = chain.slice(1).filter((c) => !cas.some((ca) => ca.equal(c)));
   let cert = leaf;
+  let leafIssuer: x509.X509Certificate | undefined;
   let intermediates = 0;
   const validity = withinValidity(leaf, opts.now);
   if (validity) return err(validity);
@@ -112,6 +120,7 @@ export async function verifyChain(
       }
     }
     if (!issuer) return err({ reason: "bad_signature", subject: cert.subject });
+    leafIssuer ??= issuer.c;
     const bc = basicConstraints(issuer.c);
     if (!bc?.ca) return err({ reason: "not_a_ca", subject: issuer.c.subject });
     const ku = issuer.c.getExtension(x509.KeyUsagesExtension);
@@ -147,16 +156,34 @@ export async function verifyChain(
     );
     if (!matches) return err({ reason: "name_mismatch", expected: opts.serverName, names });
   }
-  return ok(leaf);
+  return ok({ leaf, issuer: leafIssuer as x509.X509Certificate });
 }
 
 /**
  * `cluster_mtls = pki` on the CP: a DP's chain must lead to one of the CA certificates, for client
  * authentication. Several CAs may be trusted at once, for a rotation.
  */
-export function pkiTrust(caDer: readonly Uint8Array[], now: () => number = Date.now): TrustPolicy {
+export function pkiTrust(
+  caDer: readonly Uint8Array[],
+  opts: { now?: () => number; ocsp?: OcspMode; fetch?: typeof fetch } = {},
+): TrustPolicy {
+  const now = opts.now ?? Date.now;
+  const mode = opts.ocsp ?? "off";
   return async (chain) => {
     const r = await verifyChain(chain, caDer, { purpose: "client", now: now() });
-    return r.ok ? ok(undefined) : err({ reason: "pki", detail: r.error } satisfies TrustError);
+    if (!r.ok) return err({ reason: "pki", detail: r.error } satisfies TrustError);
+    if (mode === "off") return ok(undefined);
+    // `cluster_ocsp`: ask the responder named in the DP certificate whether it was revoked.
+    const outcome = await checkOcsp(
+      new Uint8Array(r.value.leaf.rawData),
+      new Uint8Array(r.value.issuer.rawData),
+      {
+        fetch: opts.fetch ?? fetch,
+        now: now(),
+      },
+    );
+    return ocspAllows(mode, outcome)
+      ? ok(undefined)
+      : err({ reason: "ocsp", mode, outcome } satisfies TrustError);
   };
 }

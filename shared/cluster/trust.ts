@@ -1,11 +1,13 @@
 import { sha256Hex } from "../util/bytes";
 import { err, ok, type Result } from "../util/result";
+import type { OcspMode, OcspOutcome } from "./ocsp";
 import type { PkiError } from "./pki";
 
 export type TrustError =
   | { reason: "no_certificate" }
   | { reason: "certificate_mismatch"; presented: string; expected: readonly string[] }
-  | { reason: "pki"; detail: PkiError };
+  | { reason: "pki"; detail: PkiError }
+  | { reason: "ocsp"; mode: OcspMode; outcome: OcspOutcome };
 
 /** Decides whether a peer's certificate chain (leaf first) is trusted. */
 export type TrustPolicy = (chain: readonly Uint8Array[]) => Promise<Result<void, TrustError>>;

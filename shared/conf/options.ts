@@ -84,6 +84,11 @@ export const OPTIONS = {
    * new overlap during a rotation (reloaded with SIGHUP, no restart).
    */
   cluster_trusted_certs: option(optional, "NONE"),
+  /**
+   * `cluster_mtls = pki`: whether the CP asks the OCSP responder named in a DP's certificate if it
+   * was revoked. `on` refuses unless the answer is "good"; `optional` refuses only a revocation.
+   */
+  cluster_ocsp: option(oneOf("on", "off", "optional"), "off"),
   cluster_dp_labels: option(labels, "NONE"),
   cluster_max_payload: option(
     number(4194304, "cluster_max_payload must be 4194304 (4MB) or greater"),
