@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { CLUSTER_AUDIENCE, signHandshake } from "../../shared/cluster/handshake";
 import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { waitFor } from "./wait";
 
 /**
  * Opens `/v1/outlet` as a DP would (a handshake signed with `identity`) and reports how the CP
@@ -31,4 +32,35 @@ export async function dialOutlet(
     ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
     ws.once("error", () => resolve(0));
   });
+}
+
+/**
+ * Connects to `/v1/outlet` as a DP that sends its `basic_info` and keeps every snapshot the CP
+ * pushes, waiting until the first has arrived.
+ */
+export async function connectDp(
+  base: string,
+  identity: ClusterIdentity,
+): Promise<{ ws: WebSocket; frames: Buffer[] }> {
+  const nodeId = randomUUID();
+  const token = await signHandshake(identity, {
+    node_id: nodeId,
+    aud: CLUSTER_AUDIENCE,
+    now: Date.now(),
+    jti: randomUUID(),
+  });
+  const ws = new WebSocket(`${base}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const frames: Buffer[] = [];
+  ws.on("message", (data, binary) => {
+    if (binary) frames.push(data as Buffer);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
+  await waitFor("the first snapshot", () => (frames.length ? true : undefined));
+  return { ws, frames };
 }

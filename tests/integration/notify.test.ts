@@ -1,14 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
-import { signHandshake } from "../../shared/cluster/handshake";
 import { parseConf } from "../../shared/conf/options";
 import { openSnapshot } from "../../shared/snapshot/codec";
 import { clusterCertificate } from "../helpers/certs";
+import { connectDp } from "../helpers/outlet";
 import { freePort } from "../helpers/ports";
 import { freshPostgres } from "../helpers/postgres";
 import { waitFor } from "../helpers/wait";
@@ -51,26 +49,7 @@ describe("two control plane nodes, LISTEN/NOTIFY", () => {
   });
 
   it("pushes a write made on node A to a DP connected to node B (09-hybrid_mode/04-cp_cluster_sync_spec.lua)", async () => {
-    const nodeId = randomUUID();
-    const token = await signHandshake(certs.identity, {
-      node_id: nodeId,
-      aud: "kong_clustering",
-      now: Date.now(),
-      jti: randomUUID(),
-    });
-    const ws = new WebSocket(
-      `ws://127.0.0.1:${clusterPortB}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
-    );
-    const frames: Buffer[] = [];
-    ws.on("message", (data, binary) => {
-      if (binary) frames.push(data as Buffer);
-    });
-    await new Promise<void>((r) => ws.once("open", () => r()));
-    ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
-    await waitFor("the first snapshot", () => (frames.length ? true : undefined));
+    const { ws, frames } = await connectDp(`ws://127.0.0.1:${clusterPortB}`, certs.identity);
 
     const [a] = nodes;
     const res = await fetch(`${a?.adminUrl}/services`, {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startLocalDp } from "../../cli/local-dp";
 import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
-import { CLUSTER_AUDIENCE, signHandshake } from "../../shared/cluster/handshake";
 import { parseConf } from "../../shared/conf/options";
 import { openSnapshot } from "../../shared/snapshot/codec";
 import { clusterCertificate } from "../helpers/certs";
 import { route, service, snapshotOf } from "../helpers/config-builder";
 import { startFakeCp } from "../helpers/fake-cp";
-import { dialOutlet } from "../helpers/outlet";
+import { connectDp, dialOutlet } from "../helpers/outlet";
 import { freePort } from "../helpers/ports";
 import { startUpstream } from "../helpers/upstream";
 import { waitFor } from "../helpers/wait";
@@ -62,26 +60,7 @@ describe("cluster certificate rotation", () => {
   });
 
   it("switches to the new certificate on reload, keeping connected DPs and signing with the new key", async () => {
-    const nodeId = randomUUID();
-    const token = await signHandshake(oldCert.identity, {
-      node_id: nodeId,
-      aud: CLUSTER_AUDIENCE,
-      now: Date.now(),
-      jti: randomUUID(),
-    });
-    const ws = new WebSocket(
-      `ws://127.0.0.1:${port}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
-    );
-    const frames: Buffer[] = [];
-    ws.on("message", (data, binary) => {
-      if (binary) frames.push(data as Buffer);
-    });
-    await new Promise<void>((r) => ws.once("open", () => r()));
-    ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
-    await waitFor("the first snapshot", () => (frames.length ? true : undefined));
+    const { ws, frames } = await connectDp(`ws://127.0.0.1:${port}`, oldCert.identity);
     const open = (bytes: Buffer, signer: Uint8Array) =>
       openSnapshot(new Uint8Array(bytes), { signers: [signer], maxPayload: 1 << 24 });
     expect((await open(frames[0] as Buffer, oldCert.identity.chain[0] as Uint8Array)).ok).toBe(true);
