@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
 import { parseConf } from "../../shared/conf/options";
@@ -8,7 +9,7 @@ import { openSnapshot } from "../../shared/snapshot/codec";
 import { clusterCertificate } from "../helpers/certs";
 import { connectDp } from "../helpers/outlet";
 import { freePort } from "../helpers/ports";
-import { freshPostgres } from "../helpers/postgres";
+import { freshPostgres, TEST_PG_URL } from "../helpers/postgres";
 import { waitFor } from "../helpers/wait";
 
 /**
@@ -71,5 +72,54 @@ describe("two control plane nodes, LISTEN/NOTIFY", () => {
     });
     expect(opened.ok && opened.value.envelope.config.services?.map((s) => s.name)).toEqual(["from-a"]);
     ws.terminate();
+  });
+
+  it("listens again after the database drops the LISTEN connection, and pushes the next write", async () => {
+    const { ws, frames } = await connectDp(`ws://127.0.0.1:${clusterPortB}`, certs.identity);
+    const admin = new Client({ connectionString: TEST_PG_URL });
+    await admin.connect();
+    try {
+      const database = new URL(pg.url).pathname.slice(1);
+      const listeners = async () =>
+        (
+          await admin.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'",
+            [database],
+          )
+        ).rows.map((r) => r.pid);
+      const killed = await listeners();
+      expect(killed).toHaveLength(2);
+      await admin.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", [killed]);
+      await waitFor("both nodes to LISTEN again", async () => {
+        const now = await listeners();
+        return now.length === 2 && now.every((p) => !killed.includes(p)) ? true : undefined;
+      });
+
+      const seen = frames.length;
+      const res = await fetch(`${nodes[0]?.adminUrl}/services`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "after-reconnect", host: "b.test" }),
+      });
+      expect(res.status).toBe(201);
+      // well before the 60 s polling fallback: only a working LISTEN gets it here in time
+      const pushed = await waitFor(
+        "node B to push the write",
+        () => (frames.length > seen ? frames.at(-1) : undefined),
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      const opened = await openSnapshot(new Uint8Array(pushed), {
+        signers: [certs.identity.chain[0] as Uint8Array],
+        maxPayload: 1 << 24,
+      });
+      expect(opened.ok && opened.value.envelope.config.services?.map((s) => s.name)).toContain(
+        "after-reconnect",
+      );
+    } finally {
+      await admin.end();
+      ws.terminate();
+    }
   });
 });
