@@ -92,7 +92,12 @@ export class Hub {
       trust: this.opts.trust,
       replay: this.opts.replay,
     });
-    if (!verified.ok) return err(`data plane handshake refused: ${JSON.stringify(verified.error)}`);
+    if (!verified.ok) {
+      const e = verified.error;
+      // an OCSP refusal in Kong's words, which operators grep their logs for
+      if (e.reason === "untrusted" && e.detail.reason === "ocsp") return err(e.detail.message);
+      return err(`data plane handshake refused: ${JSON.stringify(e)}`);
+    }
     if (verified.value.claims.node_id !== nodeId) {
       return err(
         `data plane handshake refused: token is for node ${verified.value.claims.node_id}, not ${nodeId}`,

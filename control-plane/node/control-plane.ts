@@ -76,7 +76,7 @@ export async function loadIdentity(
  * whom it lets in. Shared mode trusts `cluster_cert` plus `cluster_trusted_certs` (a rotation);
  * PKI mode chains to `cluster_ca_cert`.
  */
-async function loadClusterTrust(conf: Conf) {
+async function loadClusterTrust(conf: Conf, log: (m: string) => void) {
   const { identity, certPem, keyPem } = await loadIdentity(conf);
   const leaf = identity.chain[0] as Uint8Array;
   const kid = createHash("sha256").update(leaf).digest("base64url");
@@ -89,6 +89,7 @@ async function loadClusterTrust(conf: Conf) {
           certificatesDer(readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")),
           {
             ocsp: conf.cluster_ocsp,
+            warn: log,
           },
         )
       : await sharedTrust([leaf, ...extra]);
@@ -113,7 +114,7 @@ export async function startControlPlane(
   const adminAccess = checkAdminExposure(conf);
   if (!cluster) throw new Error('cluster_listen must be specified when role = "control_plane"');
 
-  let trust = await loadClusterTrust(conf);
+  let trust = await loadClusterTrust(conf, log);
 
   const database = openDatabase(conf, opts.env ?? process.env);
   await database.migrate();
@@ -191,7 +192,7 @@ export async function startControlPlane(
      * and snapshots are signed with the new key, the current one at once. No restart, no dropped DP.
      */
     async reload() {
-      trust = await loadClusterTrust(conf);
+      trust = await loadClusterTrust(conf, log);
       hub.setTrust(trust.policy);
       if ("setSecureContext" in clusterServer) {
         clusterServer.setSecureContext({ cert: trust.certPem, key: trust.keyPem });

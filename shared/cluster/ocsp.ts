@@ -133,10 +133,14 @@ export async function checkOcsp(
       body: AsnConvert.serialize(request),
       signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
     });
-    if (!res.ok) return { status: "unreachable", detail: `responder answered ${res.status}` };
+    if (!res.ok)
+      return { status: "unreachable", detail: `OCSP responder returns bad HTTP status code: ${res.status}` };
     body = await res.arrayBuffer();
   } catch (e) {
-    return { status: "unreachable", detail: e instanceof Error ? e.message : String(e) };
+    return {
+      status: "unreachable",
+      detail: `failed to send request to OCSP responder: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   try {
     const response = AsnConvert.parse(body, OCSPResponse);
@@ -182,6 +186,23 @@ export async function checkOcsp(
 
 function hexOf(b: ArrayBuffer): string {
   return Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** What Kong's CP logs about a DP certificate's OCSP check, worded as Kong words it. */
+export function describeOcsp(outcome: OcspOutcome): string {
+  switch (outcome.status) {
+    case "good":
+      return "data plane client certificate is good according to its OCSP responder";
+    case "revoked":
+    case "unknown":
+      return `data plane client certificate ${outcome.status === "revoked" ? "was revoked" : "revocation check failed"}: failed to validate OCSP response: certificate status "${outcome.status}" in the OCSP response`;
+    case "no_responder":
+      return "data plane client certificate revocation check failed: OCSP responder endpoint can not be determined, maybe the client certificate is missing the required extensions";
+    case "unreachable":
+      return `data plane client certificate revocation check failed: ${outcome.detail}`;
+    case "invalid":
+      return `data plane client certificate revocation check failed: failed to validate OCSP response: ${outcome.detail}`;
+  }
 }
 
 /** Kong's semantics: `on` lets in only a good answer; `optional` refuses only a revocation. */

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { buf } from "../util/bytes";
 import { err, ok, type Result } from "../util/result";
-import { checkOcsp, type OcspMode, ocspAllows } from "./ocsp";
+import { checkOcsp, describeOcsp, type OcspMode, ocspAllows } from "./ocsp";
 import type { TrustError, TrustPolicy } from "./trust";
 
 /** Kong's `ssl_verify_depth 4`: the leaf and at most three intermediates below the CA. */
@@ -165,7 +165,7 @@ export async function verifyChain(
  */
 export function pkiTrust(
   caDer: readonly Uint8Array[],
-  opts: { now?: () => number; ocsp?: OcspMode; fetch?: typeof fetch } = {},
+  opts: { now?: () => number; ocsp?: OcspMode; fetch?: typeof fetch; warn?: (m: string) => void } = {},
 ): TrustPolicy {
   const now = opts.now ?? Date.now;
   const mode = opts.ocsp ?? "off";
@@ -182,8 +182,11 @@ export function pkiTrust(
         now: now(),
       },
     );
-    return ocspAllows(mode, outcome)
-      ? ok(undefined)
-      : err({ reason: "ocsp", mode, outcome } satisfies TrustError);
+    if (!ocspAllows(mode, outcome)) {
+      return err({ reason: "ocsp", mode, outcome, message: describeOcsp(outcome) } satisfies TrustError);
+    }
+    // `optional` lets a DP in when the check could not be made, as Kong does: with a warning
+    if (outcome.status !== "good") opts.warn?.(`[lintel] cluster: ${describeOcsp(outcome)}`);
+    return ok(undefined);
   };
 }

@@ -7,7 +7,7 @@ export type TrustError =
   | { reason: "no_certificate" }
   | { reason: "certificate_mismatch"; presented: string; expected: readonly string[] }
   | { reason: "pki"; detail: PkiError }
-  | { reason: "ocsp"; mode: OcspMode; outcome: OcspOutcome };
+  | { reason: "ocsp"; mode: OcspMode; outcome: OcspOutcome; message: string };
 
 /** Decides whether a peer's certificate chain (leaf first) is trusted. */
 export type TrustPolicy = (chain: readonly Uint8Array[]) => Promise<Result<void, TrustError>>;
