@@ -7,7 +7,7 @@ import { loadConf } from "../conf";
 import { type LocalDp, startLocalDp } from "../local-dp";
 import { CONF_OPTION } from "../node-options";
 import { runUntilSignal } from "../run-until-signal";
-import { startStatusServer } from "../status-server";
+import { dataPlaneProbe, startStatusServer } from "../status-server";
 
 /** The bindings the Worker reads: the node's options as KONG_* variables, certificates inlined. */
 export function dpBindings(conf: Conf): Record<string, string> {
@@ -81,8 +81,7 @@ export async function runDp(args: string[]): Promise<number> {
   const status = statusListen
     ? await startStatusServer(
         statusListen,
-        dp,
-        Boolean(conf.declarative_config || conf.declarative_config_string),
+        dataPlaneProbe(dp, Boolean(conf.declarative_config || conf.declarative_config_string)),
       )
     : undefined;
   console.log(`Lintel ${LINTEL_VERSION} data plane

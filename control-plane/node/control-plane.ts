@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { CLUSTER_AUDIENCE, ReplayGuard } from "../../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
 import { certificatesDer } from "../../shared/cluster/pem";
@@ -31,6 +32,8 @@ export type ControlPlane = {
   database: string;
   hub: Hub;
   publisher: Publisher;
+  /** Whether the database answers now: the CP's readiness in Kong's Status API. */
+  databaseReachable(): Promise<boolean>;
   close(): Promise<void>;
 };
 
@@ -200,6 +203,11 @@ export async function startControlPlane(
       await publisher?.setSigner(trust.identity, trust.kid);
       log(`[lintel] cluster: certificates reloaded; signing as ${trust.kid}`);
     },
+    databaseReachable: () =>
+      database.db.execute(sql`select 1`).then(
+        () => true,
+        () => false,
+      ),
     async close() {
       clearInterval(reaper);
       await unlisten();
