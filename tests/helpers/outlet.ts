@@ -4,6 +4,25 @@ import { CLUSTER_AUDIENCE, signHandshake } from "../../shared/cluster/handshake"
 import type { ClusterIdentity } from "../../shared/cluster/keys";
 import { waitFor } from "./wait";
 
+/** A socket to `/v1/outlet` carrying a fresh handshake for a new node id, signed with `identity`. */
+async function openOutlet(
+  base: string,
+  identity: ClusterIdentity,
+  options: WebSocket.ClientOptions = {},
+): Promise<WebSocket> {
+  const nodeId = randomUUID();
+  const token = await signHandshake(identity, {
+    node_id: nodeId,
+    aud: CLUSTER_AUDIENCE,
+    now: Date.now(),
+    jti: randomUUID(),
+  });
+  return new WebSocket(`${base}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`, {
+    ...options,
+    headers: { authorization: `Bearer ${token}` },
+  });
+}
+
 /**
  * Opens `/v1/outlet` as a DP would (a handshake signed with `identity`) and reports how the CP
  * answered: 101 when the socket opened, else the HTTP status (0 when the connection failed).
@@ -13,17 +32,11 @@ export async function dialOutlet(
   identity: ClusterIdentity,
   tls: { cert?: string; key?: string } = {},
 ): Promise<number> {
-  const nodeId = randomUUID();
-  const token = await signHandshake(identity, {
-    node_id: nodeId,
-    aud: CLUSTER_AUDIENCE,
-    now: Date.now(),
-    jti: randomUUID(),
-  });
-  const ws = new WebSocket(`${base}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`, {
-    headers: { authorization: `Bearer ${token}` },
-    ...(base.startsWith("wss:") ? { rejectUnauthorized: false, ...tls } : {}),
-  });
+  const ws = await openOutlet(
+    base,
+    identity,
+    base.startsWith("wss:") ? { rejectUnauthorized: false, ...tls } : {},
+  );
   return new Promise<number>((resolve) => {
     ws.once("open", () => {
       ws.terminate();
@@ -42,16 +55,7 @@ export async function connectDp(
   base: string,
   identity: ClusterIdentity,
 ): Promise<{ ws: WebSocket; frames: Buffer[] }> {
-  const nodeId = randomUUID();
-  const token = await signHandshake(identity, {
-    node_id: nodeId,
-    aud: CLUSTER_AUDIENCE,
-    now: Date.now(),
-    jti: randomUUID(),
-  });
-  const ws = new WebSocket(`${base}/v1/outlet?node_id=${nodeId}&node_hostname=dp&node_version=3.10.0`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  const ws = await openOutlet(base, identity);
   const frames: Buffer[] = [];
   ws.on("message", (data, binary) => {
     if (binary) frames.push(data as Buffer);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
-import { type AdminHarness, openAdminApi } from "./admin-harness";
+import { useAdminApi } from "./admin-harness";
 
 /**
  * The Admin API cases for services and routes, run against each storage implementation. Expected
@@ -9,14 +9,7 @@ import { type AdminHarness, openAdminApi } from "./admin-harness";
  */
 export function adminApiSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`Admin API on ${label}`, () => {
-    let api: AdminHarness;
-    let drop: (() => Promise<void>) | undefined;
-    beforeAll(async () => {
-      ({ api, drop } = await openAdminApi(open));
-    });
-    afterAll(async () => {
-      await drop?.();
-    });
+    const api = useAdminApi(open);
 
     it("creates a service with Kong's defaults (10-services_routes_spec.lua:53)", async () => {
       const r = await api.call("POST", "/services", { name: "s1", host: "example.com" });

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { afterAll, beforeAll } from "vitest";
 import { createAdminApp } from "../../control-plane/admin/app";
 import { DataPlaneStore } from "../../control-plane/cluster/data-planes";
 import { createDaos } from "../../control-plane/dao";
@@ -55,10 +56,29 @@ export function adminHarness(database: Database): AdminHarness {
   };
 }
 
-/** A database opened for one suite, with the Admin API over it, and how to drop it afterwards. */
-export async function openAdminApi(
-  open: () => Promise<Database & { drop(): Promise<void> }>,
-): Promise<{ db: Database; api: AdminHarness; drop(): Promise<void> }> {
-  const db = await open();
-  return { db, api: adminHarness(db), drop: () => db.drop() };
+/**
+ * The Admin API over a database opened for the enclosing `describe` (in its `beforeAll`) and dropped
+ * after it; the harness returned delegates to it.
+ */
+export function useAdminApi(open: () => Promise<Database & { drop(): Promise<void> }>): AdminHarness {
+  let db: (Database & { drop(): Promise<void> }) | undefined;
+  let harness: AdminHarness | undefined;
+  beforeAll(async () => {
+    db = await open();
+    harness = adminHarness(db);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const current = () => {
+    if (!harness) throw new Error("the Admin API opens in beforeAll");
+    return harness;
+  };
+  return {
+    get app() {
+      return current().app;
+    },
+    commits: () => current().commits(),
+    call: (...args) => current().call(...args),
+  };
 }

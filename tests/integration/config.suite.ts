@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { Database } from "../../control-plane/db/client";
-import { type AdminHarness, openAdminApi } from "./admin-harness";
+import { useAdminApi } from "./admin-harness";
 
 const KONG_YML = `
 _format_version: "3.0"
@@ -46,14 +46,7 @@ plugins:
 /** `/config`: a whole `kong.yml` in, the whole configuration out (Kong's declarative format 3.0). */
 export function configSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`/config on ${label}`, () => {
-    let api: AdminHarness;
-    let drop: (() => Promise<void>) | undefined;
-    beforeAll(async () => {
-      ({ api, drop } = await openAdminApi(open));
-    });
-    afterAll(async () => {
-      await drop?.();
-    });
+    const api = useAdminApi(open);
 
     it("imports a kong.yml with nested entities and references by name, ids derived as Kong derives them", async () => {
       const r = await api.call("POST", "/config", KONG_YML, { "content-type": "application/yaml" });

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
 import { createClusterCertificate } from "../../control-plane/node/gen-cert";
 import { testCertificate } from "../helpers/ca";
-import { type AdminHarness, openAdminApi } from "./admin-harness";
+import { useAdminApi } from "./admin-harness";
 
 /**
  * Kong's other entities through the Admin API: consumers and credentials, plugins, upstreams and
@@ -13,15 +13,10 @@ import { type AdminHarness, openAdminApi } from "./admin-harness";
  */
 export function entitiesSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`Kong entities on ${label}`, () => {
-    let api: AdminHarness;
-    let drop: (() => Promise<void>) | undefined;
+    const api = useAdminApi(open);
     let bob: { id: string };
     beforeAll(async () => {
-      ({ api, drop } = await openAdminApi(open));
       bob = (await api.call("POST", "/consumers", { username: "bob", custom_id: "b-1" })).body;
-    });
-    afterAll(async () => {
-      await drop?.();
     });
 
     describe("consumers", () => {

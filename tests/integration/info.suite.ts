@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
-import { type AdminHarness, openAdminApi } from "./admin-harness";
+import { useAdminApi } from "./admin-harness";
 
 /** Kong's node endpoints: `/`, `/status`, `/endpoints`, `/schemas`, `/plugins/enabled`, `/tags` (02-kong_routes_spec.lua, 14-tags_spec.lua). */
 export function infoSuite(label: string, open: () => Promise<Database & { drop(): Promise<void> }>) {
   describe(`node endpoints on ${label}`, () => {
-    let api: AdminHarness;
-    let drop: (() => Promise<void>) | undefined;
-    beforeAll(async () => {
-      ({ api, drop } = await openAdminApi(open));
-    });
-    afterAll(async () => {
-      await drop?.();
-    });
+    const api = useAdminApi(open);
 
     it("describes the node and its plugins", async () => {
       const r = await api.call("GET", "/");
