@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { asc, eq, inArray } from "drizzle-orm";
 import { schemaViolation } from "../../../shared/schema/errors";
 import type { FieldErrors } from "../../../shared/schema/types";
@@ -7,9 +7,17 @@ import type { Db } from "../../db/client";
 import { snis } from "../../db/schema";
 import type { Entity, EntityHooks, HookContext } from "../entity-dao";
 
+const spki = (key: KeyObject) => key.export({ type: "spki", format: "der" });
+
+/**
+ * Whether the key is the certificate's: their public keys compared. (workerd's
+ * `X509Certificate.checkPrivateKey` answers false for a matching pair, and the managed control
+ * plane runs this hook there.)
+ */
 function matches(certPem: string, keyPem: string): boolean | undefined {
   try {
-    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+    const certificateKey = spki(new X509Certificate(certPem).publicKey);
+    return certificateKey.equals(spki(createPublicKey(createPrivateKey(keyPem))));
   } catch {
     return undefined;
   }
