@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { PLUGINS } from "../../shared/plugins/definitions";
 import { KONG_VERSION, LINTEL_VERSION } from "../../shared/version";
-import type { DataPlaneStore } from "../cluster/data-planes";
+import type { DataPlaneDirectory } from "../cluster/data-planes";
 import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
 import type { Db } from "../db/client";
 import { adminTokenAuth } from "./admin-auth";
@@ -19,15 +19,20 @@ import { mountTags } from "./tags";
 export type AdminDeps = {
   db: Db;
   daos: Daos;
-  dataPlanes: DataPlaneStore;
+  dataPlanes: DataPlaneDirectory;
   nodeId: string;
   hostname: string;
   /** The options the node runs with, for `/` (secrets already removed). */
   configuration: Record<string, unknown>;
   /** The config hash the cluster currently publishes. */
-  currentHash: () => string | undefined;
+  currentHash: () => string | undefined | Promise<string | undefined>;
   /** `admin_token`: when set, every request must carry it in `Kong-Admin-Token`. */
   adminToken?: string;
+  /**
+   * Asked before each authenticated request: a message when the node cannot serve (its database
+   * lacks the schema), answered with a 503.
+   */
+  ready?: () => Promise<string | undefined>;
   now?: () => number;
   log?: (message: string) => void;
 };
@@ -46,6 +51,14 @@ export function createAdminApp(deps: AdminDeps): Hono {
     await next();
   });
   if (deps.adminToken) app.use("*", adminTokenAuth(deps.adminToken, log));
+  const ready = deps.ready;
+  if (ready) {
+    app.use("*", async (c, next) => {
+      const problem = await ready();
+      if (problem) return c.json({ message: problem }, 503);
+      await next();
+    });
+  }
 
   app.use(
     "*",

@@ -1,19 +1,19 @@
 import type { Hono } from "hono";
-import type { DataPlaneStore } from "../cluster/data-planes";
+import type { DataPlaneDirectory } from "../cluster/data-planes";
 import { EntityDao } from "../dao/entity-dao";
 import { kongError, notFound } from "./kong-response";
 
 /** `/clustering/data-planes`: every DP the cluster has seen, as Kong lists them. */
 export function mountClustering(
   app: Hono,
-  store: DataPlaneStore,
+  store: DataPlaneDirectory,
   now: () => number,
-  currentHash: () => string | undefined,
+  currentHash: () => string | undefined | Promise<string | undefined>,
 ): void {
   app.get("/clustering/data-planes", async (c) => {
     const paging = EntityDao.parsePaging(c.req.query("size"), c.req.query("offset"));
     if (!paging.ok) return kongError(c, paging.error);
-    const page = await store.page(paging.value.size, paging.value.after, now(), currentHash());
+    const page = await store.page(paging.value.size, paging.value.after, now(), await currentHash());
     if (!page.offset) return c.json({ data: page.data, next: null });
     return c.json({
       data: page.data,
@@ -31,8 +31,9 @@ export function mountClustering(
   app.get("/clustering/status", async (c) => {
     const out: Record<string, unknown> = {};
     let after: string | undefined;
+    const hash = await currentHash();
     do {
-      const page = await store.page(1000, after, now(), currentHash());
+      const page = await store.page(1000, after, now(), hash);
       for (const dp of page.data) {
         out[dp.id] = {
           config_hash: dp.config_hash,

@@ -24,8 +24,33 @@ export type SyncStatus =
   | "plugin_set_incompatible"
   | "plugin_version_incompatible";
 
-/** The `clustering_data_planes` table: what the cluster knows of each DP, kept until purged. */
-export class DataPlaneStore {
+export type DataPlanePage = {
+  data: Array<DataPlaneRecord & { ttl: number }>;
+  /** Kong's opaque offset of the next page, when there is one. */
+  offset?: string;
+};
+
+/**
+ * What the cluster knows of each DP, kept until purged after `cluster_data_plane_purge_delay`:
+ * Kong's `clustering_data_planes` table on a Node CP, the Hub Durable Object's storage on the
+ * managed CP.
+ */
+export interface DataPlaneDirectory {
+  upsert(dp: DataPlaneRecord): Promise<void>;
+  /**
+   * A page of data planes ordered by id, after `after`, with Kong's `ttl` (seconds until purged);
+   * expired entries are purged first.
+   */
+  page(
+    size: number,
+    after: string | undefined,
+    now: number,
+    currentHash: string | undefined,
+  ): Promise<DataPlanePage>;
+}
+
+/** The `clustering_data_planes` table. */
+export class DataPlaneStore implements DataPlaneDirectory {
   constructor(
     private readonly db: Db,
     /** `cluster_data_plane_purge_delay`, seconds. */
@@ -40,11 +65,6 @@ export class DataPlaneStore {
       .onConflictDoUpdate({ target: clusteringDataPlanes.id, set: { ...rest, updated_at: dp.last_seen } });
   }
 
-  /**
-   * A page of data planes, with Kong's `ttl` (seconds until purged); expired entries are purged.
-   * `sync_status` is `normal` only for a DP that pinged recently with `currentHash`: unlike Kong,
-   * a DP that went away or serves an older config is not shown as in sync.
-   */
   async page(size: number, after: string | undefined, now: number, currentHash: string | undefined) {
     await this.db
       .delete(clusteringDataPlanes)
@@ -55,25 +75,34 @@ export class DataPlaneStore {
       .where(after ? gt(clusteringDataPlanes.id, after) : undefined)
       .orderBy(asc(clusteringDataPlanes.id))
       .limit(size + 1);
-    const data = rows.slice(0, size).map(({ updated_at: _u, ...r }) => ({
-      ...r,
-      sync_status: liveStatus(r.sync_status as SyncStatus, r.config_hash, r.last_seen, now, currentHash),
-      ttl: Math.max(0, r.last_seen + this.purgeDelay - now),
-    }));
-    const last = data[data.length - 1];
-    const offset =
-      rows.length > size && last ? btoa(JSON.stringify([last.id])).replace(/=+$/, "") : undefined;
-    return { data, offset };
+    return presentPage(
+      rows.map(({ updated_at: _u, ...r }) => ({ ...r, sync_status: r.sync_status as SyncStatus })),
+      { size, now, currentHash, purgeDelay: this.purgeDelay },
+    );
   }
 }
 
-function liveStatus(
-  stored: SyncStatus,
-  hash: string,
-  lastSeen: number,
-  now: number,
-  currentHash: string | undefined,
-): SyncStatus {
-  if (stored !== "normal" && stored !== "unknown") return stored;
-  return hash === currentHash && now - lastSeen <= PING_WAIT ? "normal" : "unknown";
+/**
+ * Shapes up to `size + 1` rows, ordered by id, as Kong lists them. `sync_status` is `normal` only
+ * for a DP that pinged recently with `currentHash`: unlike Kong, a DP that went away or serves an
+ * older config is not shown as in sync.
+ */
+export function presentPage(
+  rows: DataPlaneRecord[],
+  opts: { size: number; now: number; currentHash: string | undefined; purgeDelay: number },
+): DataPlanePage {
+  const data = rows.slice(0, opts.size).map((r) => ({
+    ...r,
+    sync_status: liveStatus(r, opts.now, opts.currentHash),
+    ttl: Math.max(0, r.last_seen + opts.purgeDelay - opts.now),
+  }));
+  const last = data[data.length - 1];
+  const offset =
+    rows.length > opts.size && last ? btoa(JSON.stringify([last.id])).replace(/=+$/, "") : undefined;
+  return { data, offset };
+}
+
+function liveStatus(r: DataPlaneRecord, now: number, currentHash: string | undefined): SyncStatus {
+  if (r.sync_status !== "normal" && r.sync_status !== "unknown") return r.sync_status;
+  return r.config_hash === currentHash && now - r.last_seen <= PING_WAIT ? "normal" : "unknown";
 }

@@ -1,10 +1,10 @@
 import { checkPlugins, checkVersion, type Incompatible } from "../../shared/cluster/compat";
-import { type ReplayGuard, verifyHandshake } from "../../shared/cluster/handshake";
+import { type ReplayStore, verifyHandshake } from "../../shared/cluster/handshake";
 import { type BasicInfo, PING_WAIT, parseDpMessage } from "../../shared/cluster/messages";
 import type { TrustPolicy } from "../../shared/cluster/trust";
 import { isUuid } from "../../shared/schema/validate";
 import { err, ok, type Result } from "../../shared/util/result";
-import type { DataPlaneStore, SyncStatus } from "./data-planes";
+import type { DataPlaneDirectory, SyncStatus } from "./data-planes";
 import type { Snapshot } from "./publisher";
 
 /** One DP connection, whatever carries it (a `ws` socket on Node, a hibernatable one on Workers). */
@@ -24,22 +24,29 @@ export type DpIdentity = {
 };
 
 export type HubOptions = {
-  store: DataPlaneStore;
+  store: DataPlaneDirectory;
   /** The Kong version this CP speaks (`3.10.0`): DPs are held to Kong's version rule against it. */
   cpVersion: string;
   trust: TrustPolicy;
-  replay: ReplayGuard;
+  replay: ReplayStore;
   /** What DPs must put in their handshake's `aud`: the cluster server name. */
   audience: string;
   current: () => Snapshot | undefined;
   /** Expiry (seconds since the epoch) of a DP's certificate, for `cert_details`. */
   certificateExpiry?: (der: Uint8Array) => number | undefined;
+  /**
+   * Called with a session's state whenever it changes (and with undefined when it ends), for a
+   * host that must be able to `resume` sessions after losing its memory: the managed CP's Hub
+   * Durable Object, whose sockets outlive a hibernation.
+   */
+  saveSession?: (socket: DpSocket, state: SessionState | undefined) => void;
   log: (message: string) => void;
   now?: () => number;
 };
 
-type Session = DpIdentity & {
-  socket: DpSocket;
+/** What the Hub knows of one connected DP, apart from its socket. */
+export type SessionState = Omit<DpIdentity, "certificate"> & {
+  greeted: boolean;
   basicInfo?: BasicInfo;
   configHash: string;
   lastSeen: number;
@@ -47,7 +54,13 @@ type Session = DpIdentity & {
   incompatible?: Incompatible;
 };
 
+type Session = SessionState & { socket: DpSocket };
+
+export type SessionHandlers = { onMessage(data: string): void; onClose(): void };
+
 const EMPTY_HASH = "0".repeat(32);
+/** How long a DP has, once connected, to send its `basic_info`. */
+const GREETING_WAIT = 5000;
 
 /**
  * The CP side of the cluster protocol: authenticates DPs, sends each the current snapshot, records
@@ -109,12 +122,40 @@ export class Hub {
   }
 
   /** A DP passed `authenticate` and its socket is open. */
-  attach(identity: DpIdentity, socket: DpSocket): { onMessage(data: string): void; onClose(): void } {
-    const session: Session = { ...identity, socket, configHash: EMPTY_HASH, lastSeen: this.now() };
-    let greeted = false;
-    const greetTimer = setTimeout(() => {
-      if (!greeted) socket.close(1008, "no basic_info received");
-    }, 5000);
+  attach(identity: DpIdentity, socket: DpSocket): SessionHandlers {
+    const { certificate: _proven, ...rest } = identity;
+    const session: Session = {
+      ...rest,
+      socket,
+      greeted: false,
+      configHash: EMPTY_HASH,
+      lastSeen: this.now(),
+    };
+    this.save(session);
+    return this.handlers(session);
+  }
+
+  /** A session whose socket outlived the Hub's memory (a hibernated Durable Object woken up). */
+  resume(state: SessionState, socket: DpSocket): SessionHandlers {
+    const session: Session = { ...state, socket };
+    if (session.greeted) this.sessions.add(session);
+    return this.handlers(session);
+  }
+
+  private save(session: Session): void {
+    if (!this.opts.saveSession) return;
+    const { socket, ...state } = session;
+    this.opts.saveSession(socket, state);
+  }
+
+  private handlers(session: Session): SessionHandlers {
+    const socket = session.socket;
+    const greetTimer = setTimeout(
+      () => {
+        if (!session.greeted) socket.close(1008, "no basic_info received");
+      },
+      Math.max(0, session.lastSeen + GREETING_WAIT - this.now()),
+    );
     return {
       onMessage: (data) => {
         const message = parseDpMessage(data);
@@ -125,8 +166,8 @@ export class Hub {
         }
         session.lastSeen = this.now();
         if (message.type === "basic_info") {
-          if (greeted) return;
-          greeted = true;
+          if (session.greeted) return;
+          session.greeted = true;
           clearTimeout(greetTimer);
           session.basicInfo = message;
           const version = checkVersion(this.opts.cpVersion, session.version);
@@ -148,7 +189,7 @@ export class Hub {
           void this.record(session);
           return;
         }
-        if (!greeted) {
+        if (!session.greeted) {
           socket.close(1008, "basic_info must come first");
           return;
         }
@@ -163,6 +204,7 @@ export class Hub {
       },
       onClose: () => {
         clearTimeout(greetTimer);
+        this.opts.saveSession?.(socket, undefined);
         if (this.sessions.delete(session)) {
           this.opts.log(`[lintel] cluster: data plane ${session.nodeId} disconnected`);
         }
@@ -210,6 +252,7 @@ export class Hub {
         this.opts.log(`[lintel] cluster: no ping from data plane ${s.nodeId} within ${PING_WAIT} seconds`);
         s.socket.close(1001, "ping timeout");
         this.sessions.delete(s);
+        this.opts.saveSession?.(s.socket, undefined);
       }
     }
   }
@@ -226,6 +269,7 @@ export class Hub {
   }
 
   private async record(session: Session): Promise<void> {
+    this.save(session);
     try {
       await this.opts.store.upsert({
         id: session.nodeId,

@@ -22,7 +22,10 @@ export type PublisherOptions = {
   /** `kid` of the signature: the SHA-256 thumbprint of the signing certificate. */
   kid: string;
   cpId: string;
-  /** `db_update_frequency` in ms: how often other nodes' writes are looked for. */
+  /**
+   * `db_update_frequency` in ms: how often other nodes' writes are looked for. 0 leaves polling to
+   * the host (the managed CP polls from its Durable Object's alarm).
+   */
   pollInterval: number;
   /** `cluster_max_payload`: an export larger than this is not published. */
   maxPayload: number;
@@ -55,8 +58,17 @@ export class Publisher {
     return this.current;
   }
 
+  /**
+   * Takes a snapshot this publisher signed before (kept across a Durable Object's hibernation), so
+   * that DPs are served without waiting for the database; `poll` replaces it if it is out of date.
+   */
+  restore(snapshot: Snapshot): void {
+    this.current ??= snapshot;
+  }
+
   async start(): Promise<void> {
     await this.build();
+    if (this.opts.pollInterval <= 0) return;
     this.timer = setInterval(() => {
       this.poll().catch((e) => this.opts.log(`[lintel] cluster: polling the config version failed: ${e}`));
     }, this.opts.pollInterval);
@@ -86,7 +98,8 @@ export class Publisher {
     return this.building;
   }
 
-  private async poll(): Promise<void> {
+  /** Looks for writes made elsewhere: a new snapshot when the config version moved. */
+  async poll(): Promise<void> {
     const version = await readConfigVersion(this.opts.db);
     if (version !== (this.current?.manifest.version ?? -1)) await this.schedule();
   }

@@ -1,12 +1,10 @@
-import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import { describeKeyError, loadClusterTrust } from "../../shared/cluster/cluster-trust";
 import { CLUSTER_AUDIENCE, ReplayGuard } from "../../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
-import { certificatesDer } from "../../shared/cluster/pem";
-import { pkiTrust } from "../../shared/cluster/pki";
-import { sharedTrust } from "../../shared/cluster/trust";
+import { certificateExpiry } from "../../shared/cluster/pki";
 import type { Conf } from "../../shared/conf/options";
 import { KONG_VERSION } from "../../shared/version";
 import { createAdminApp } from "../admin/app";
@@ -18,7 +16,6 @@ import { CONFIG_CHANNEL } from "../dao/entity-dao";
 import { type Database, openPglite, openPostgres } from "../db/client";
 import { checkAdminExposure, serveAdmin } from "./admin-server";
 import { createClusterListener } from "./cluster-listener";
-import { certificateExpiry } from "./gen-cert";
 import { loadNodeId } from "./node-id";
 import { readPemOption } from "./pem-option";
 
@@ -79,24 +76,25 @@ export async function loadIdentity(
  * whom it lets in. Shared mode trusts `cluster_cert` plus `cluster_trusted_certs` (a rotation);
  * PKI mode chains to `cluster_ca_cert`.
  */
-async function loadClusterTrust(conf: Conf, log: (m: string) => void) {
-  const { identity, certPem, keyPem } = await loadIdentity(conf);
-  const leaf = identity.chain[0] as Uint8Array;
-  const kid = createHash("sha256").update(leaf).digest("base64url");
-  const extra = conf.cluster_trusted_certs
-    ? certificatesDer(readPemOption("cluster_trusted_certs", conf.cluster_trusted_certs, "certificate"))
-    : [];
-  const policy =
-    conf.cluster_mtls === "pki"
-      ? pkiTrust(
-          certificatesDer(readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")),
-          {
-            ocsp: conf.cluster_ocsp,
-            warn: log,
-          },
-        )
-      : await sharedTrust([leaf, ...extra]);
-  return { identity, kid, policy, certPem, keyPem };
+async function readClusterTrust(conf: Conf, log: (m: string) => void) {
+  const { certPem, keyPem } = await loadIdentity(conf);
+  const trust = await loadClusterTrust({
+    mtls: conf.cluster_mtls,
+    certPem,
+    keyPem,
+    trustedCertsPem: conf.cluster_trusted_certs
+      ? readPemOption("cluster_trusted_certs", conf.cluster_trusted_certs, "certificate")
+      : undefined,
+    caCertPem:
+      conf.cluster_mtls === "pki"
+        ? readPemOption("cluster_ca_cert", conf.cluster_ca_cert ?? "", "certificate")
+        : undefined,
+    ocsp: conf.cluster_ocsp,
+    warn: log,
+  });
+  if (!trust.ok)
+    throw new Error(describeKeyError(trust.error, { cert: "cluster_cert", key: "cluster_cert_key" }));
+  return { ...trust.value, certPem, keyPem };
 }
 
 /** Starts a control plane node: Admin API on `admin_listen`, the Hub on `cluster_listen`. */
@@ -117,7 +115,7 @@ export async function startControlPlane(
   const adminAccess = checkAdminExposure(conf);
   if (!cluster) throw new Error('cluster_listen must be specified when role = "control_plane"');
 
-  let trust = await loadClusterTrust(conf, log);
+  let trust = await readClusterTrust(conf, log);
 
   const database = openDatabase(conf, opts.env ?? process.env);
   await database.migrate();
@@ -195,7 +193,7 @@ export async function startControlPlane(
      * and snapshots are signed with the new key, the current one at once. No restart, no dropped DP.
      */
     async reload() {
-      trust = await loadClusterTrust(conf, log);
+      trust = await readClusterTrust(conf, log);
       hub.setTrust(trust.policy);
       if ("setSecureContext" in clusterServer) {
         clusterServer.setSecureContext({ cert: trust.certPem, key: trust.keyPem });

@@ -2,7 +2,6 @@ import "reflect-metadata";
 import { webcrypto } from "node:crypto";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import * as x509 from "@peculiar/x509";
-import { buf } from "../../shared/util/bytes";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -82,13 +81,4 @@ export async function generateClusterCertificate(
   chmodSync(certPath, 0o644);
   writeFileSync(keyPath, keyPem, { mode: 0o600, flag: "wx" });
   chmodSync(keyPath, 0o600);
-}
-
-/** `notAfter` of a DER certificate, in seconds since the epoch. */
-export function certificateExpiry(der: Uint8Array): number | undefined {
-  try {
-    return Math.floor(new x509.X509Certificate(buf(der)).notAfter.getTime() / 1000);
-  } catch {
-    return undefined;
-  }
 }

@@ -61,8 +61,17 @@ export type HandshakeError =
 
 export type VerifiedHandshake = { claims: HandshakeClaims; chain: Uint8Array[] };
 
-/** Remembers token ids until they expire, so that a captured token cannot be used twice. */
-export class ReplayGuard {
+/**
+ * Where token ids are remembered until they expire, so that a captured token cannot be used twice:
+ * in memory on a Node CP, in the Hub Durable Object's storage on the managed CP.
+ */
+export interface ReplayStore {
+  /** Records `jti` until `exp` (seconds); false when it was recorded before and has not expired. */
+  admit(jti: string, exp: number, nowSeconds: number): boolean | Promise<boolean>;
+}
+
+/** Remembers token ids in memory until they expire. */
+export class ReplayGuard implements ReplayStore {
   private readonly seen = new Map<string, number>();
 
   /** Returns false when `jti` was seen before. */
@@ -76,7 +85,7 @@ export class ReplayGuard {
 
 export async function verifyHandshake(
   token: string,
-  opts: { audience: string; now: number; trust: TrustPolicy; replay: ReplayGuard },
+  opts: { audience: string; now: number; trust: TrustPolicy; replay: ReplayStore },
 ): Promise<Result<VerifiedHandshake, HandshakeError>> {
   let alg: string;
   let chain: Uint8Array[];
@@ -118,7 +127,7 @@ export async function verifyHandshake(
   }
   if (claims.exp + CLOCK_SKEW < now) return err({ reason: "expired", exp: claims.exp, now });
   if (claims.iat - CLOCK_SKEW > now) return err({ reason: "not_yet_valid", iat: claims.iat, now });
-  if (!opts.replay.admit(claims.jti, claims.exp + CLOCK_SKEW, now)) {
+  if (!(await opts.replay.admit(claims.jti, claims.exp + CLOCK_SKEW, now))) {
     return err({ reason: "replayed", jti: claims.jti });
   }
   return ok({ claims, chain });

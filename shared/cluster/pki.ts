@@ -190,3 +190,12 @@ export function pkiTrust(
     return ok(undefined);
   };
 }
+
+/** `notAfter` of a DER certificate, in seconds since the epoch. */
+export function certificateExpiry(der: Uint8Array): number | undefined {
+  try {
+    return Math.floor(new x509.X509Certificate(buf(der)).notAfter.getTime() / 1000);
+  } catch {
+    return undefined;
+  }
+}
