@@ -6,10 +6,12 @@ import { type Database, openPglite, openPostgres } from "../../control-plane/db/
 export const TEST_PG_URL = process.env.LINTEL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /**
- * A fresh database on the real Postgres server for one test file, migrated. Unreachable Postgres is
+ * A fresh database on the real Postgres server for one test file, migrated unless told not to. Unreachable Postgres is
  * an error, never a skip: these tests must run in CI.
  */
-export async function freshPostgres(): Promise<Database & { url: string; drop(): Promise<void> }> {
+export async function freshPostgres(
+  opts: { migrate?: boolean } = {},
+): Promise<Database & { url: string; drop(): Promise<void> }> {
   const name = `lintel_t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   try {
@@ -24,7 +26,7 @@ export async function freshPostgres(): Promise<Database & { url: string; drop():
   const url = new URL(TEST_PG_URL);
   url.pathname = `/${name}`;
   const database = openPostgres({ connectionString: url.toString() });
-  await database.migrate();
+  if (opts.migrate !== false) await database.migrate();
   return {
     ...database,
     url: url.toString(),
