@@ -172,16 +172,22 @@ export class DataPlaneNode extends DurableObject<Env> {
         );
       this.ctx.waitUntil(this.applying);
     });
-    const lost = () => {
+    const lost = (why: string, clean: boolean) => {
       if (this.socket !== ws) return;
       this.socket = undefined;
       this.attempts++;
-      this.nextDialAt = Date.now() + reconnectDelay(this.attempts);
-      console.error("[lintel] dp: connection to the control plane lost; reconnecting");
+      const delay = reconnectDelay(this.attempts);
+      this.nextDialAt = Date.now() + delay;
+      const message = `[lintel] dp: connection to the control plane ${why}; reconnecting in ${(delay / 1000).toFixed(1)} s`;
+      // a CP that says goodbye (it is stopping or restarting) is no error (Kong: 02-start_stop_spec.lua:219)
+      if (clean) console.log(message);
+      else console.error(message);
       this.ctx.waitUntil(this.ctx.storage.setAlarm(this.nextDialAt));
     };
-    ws.addEventListener("close", lost);
-    ws.addEventListener("error", lost);
+    ws.addEventListener("close", (e) =>
+      lost(`closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`, e.code === 1000 || e.code === 1001),
+    );
+    ws.addEventListener("error", (e) => lost(`lost (${(e as ErrorEvent).message ?? "error"})`, false));
     const labels = Object.keys(conf.cluster_dp_labels).length ? conf.cluster_dp_labels : undefined;
     ws.send(JSON.stringify({ type: "basic_info", plugins: [], labels, lintel_version: LINTEL_VERSION }));
     this.ping();

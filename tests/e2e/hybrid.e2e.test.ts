@@ -98,9 +98,13 @@ describe("lintel cp + two lintel dp, end to end", () => {
     expect(list.data.map((d: { labels: { name: string } }) => d.labels.name).sort()).toEqual(["dp1", "dp2"]);
   });
 
-  it("keeps serving while the control plane is away, and reconnects when it is back", async () => {
+  it("keeps serving while the control plane is away, and reconnects when it is back; a CP that stops is no error on the DPs (09-hybrid_mode/02-start_stop_spec.lua:219)", async () => {
     const cp = nodes[0] as LintelProcess;
+    const dps = nodes.slice(1);
+    const errorsBefore = dps.map((dp) => dp.errors().length);
     expect(await cp.stop()).toBe(0);
+    await Promise.all(dps.map((dp) => dp.waitForOutput(/connection to the control plane closed \(1001/)));
+    expect(dps.map((dp, i) => dp.errors().slice(errorsBefore[i]))).toEqual(["", ""]);
     for (const proxy of proxies) {
       const statuses = await Promise.all(
         Array.from({ length: 25 }, async () => {

@@ -7,7 +7,10 @@ const BIN = join(dirname(fileURLToPath(import.meta.url)), "../../bin/lintel.mjs"
 
 export type LintelProcess = {
   proc: ChildProcess;
+  /** stdout and stderr as they came. */
   output(): string;
+  /** stderr alone: what the process reported as errors. */
+  errors(): string;
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Ctrl-C, then the exit code. */
   stop(timeoutMs?: number): Promise<number | null>;
@@ -24,13 +27,16 @@ export function spawnLintel(args: string[], env: Record<string, string>, cwd?: s
   proc.stdout?.on("data", (d) => {
     out += d;
   });
+  let err = "";
   proc.stderr?.on("data", (d) => {
     out += d;
+    err += d;
   });
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
   return {
     proc,
     output: () => out,
+    errors: () => err,
     waitForOutput: (pattern, timeoutMs = 30_000) =>
       waitFor(
         `${pattern} in the output of lintel ${args.join(" ")}`,
