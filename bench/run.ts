@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { dpBindings } from "../cli/commands/dp";
@@ -7,7 +7,10 @@ import { ensureClusterCertificates } from "../cli/node-options";
 import { startControlPlane } from "../control-plane/node/control-plane";
 import { parseConf } from "../shared/conf/options";
 import { LINTEL_VERSION } from "../shared/version";
+import { startManagedCp } from "../tests/helpers/managed-cp";
+import { startPgWebSocketRelay } from "../tests/helpers/pg-websocket-relay";
 import { freePort } from "../tests/helpers/ports";
+import { freshPostgres } from "../tests/helpers/postgres";
 import { startUpstream } from "../tests/helpers/upstream";
 import { compare, percentile } from "./load";
 
@@ -60,16 +63,17 @@ const post = (path: string, body: unknown) =>
   });
 await post("/services", { name: "bench", url: upstream.url });
 await post("/services/bench/routes", { paths: ["/bench"], strip_path: false });
-const waitServed = async (path: string, deadline = 10_000) => {
+const waitServed = (path: string) => waitServedOn(dp.url, path);
+async function waitServedOn(base: string, path: string, deadline = 10_000) {
   const start = performance.now();
   for (;;) {
-    const r = await fetch(`${dp.url}${path}`);
+    const r = await fetch(`${base}${path}`);
     await r.arrayBuffer();
     if (r.status === 200) return performance.now() - start;
     if (performance.now() - start > deadline) throw new Error(`${path} not served within ${deadline} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
-};
+}
 await waitServed("/bench/warm");
 
 log(`proxy: ${ROUNDS} interleaved rounds of ${SECONDS} s per target, ${CONCURRENCY} connections`);
@@ -81,20 +85,99 @@ type Result = NonNullable<(typeof proxyResults)[string]>;
 const { direct, baseline, lintel } = proxyResults as { direct: Result; baseline: Result; lintel: Result };
 
 log(`propagation: ${WRITES} writes`);
-const propagation: number[] = [];
-for (let i = 0; i < WRITES; i++) {
-  const t = performance.now();
-  const r = await post("/services/bench/routes", { paths: [`/p${i}`], strip_path: false });
-  if (r.status !== 201) throw new Error(`route write failed: ${r.status}`);
-  await waitServed(`/p${i}`);
-  propagation.push(performance.now() - t);
-}
+const propagation = await measurePropagation(post, waitServed, "p");
 
 await bare.close();
 await dp.close();
 await cp.close();
+
+// The two control planes on the real Postgres server, one after the other: the Node CP, then the
+// managed CP Worker in workerd (through the WebSocket relay that stands in for Neon's proxy).
+log(`propagation on Postgres: Node CP, then the managed CP, ${WRITES} writes each`);
+const pg = await freshPostgres();
+const certs = {
+  KONG_CLUSTER_CERT: readFileSync(conf.cluster_cert ?? "", "utf8"),
+  KONG_CLUSTER_CERT_KEY: readFileSync(conf.cluster_cert_key ?? "", "utf8"),
+};
+const onPostgres = async (
+  name: string,
+  adminUrl: string,
+  headers: Record<string, string>,
+  clusterBase: string,
+) => {
+  const edge = await startLocalDp({
+    prefix: join(dir, name),
+    host: "127.0.0.1",
+    port: await freePort(),
+    bindings: { ...certs, KONG_CLUSTER_CONTROL_PLANE: clusterBase },
+  });
+  const postTo = (path: string, body: unknown) =>
+    fetch(`${adminUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+  await postTo("/services", { name, url: upstream.url });
+  const served = async (path: string) => waitServedOn(edge.url, path);
+  await postTo(`/services/${name}/routes`, { paths: [`/${name}-warm`] });
+  await served(`/${name}-warm`);
+  const times = await measurePropagation(
+    (path, body) => postTo(path.replace("/services/bench/", `/services/${name}/`), body),
+    served,
+    name,
+  );
+  await edge.close();
+  return times;
+};
+const pgConf = parseConf({
+  prefix: join(dir, "node-cp"),
+  admin_listen: `127.0.0.1:${await freePort()}`,
+  cluster_listen: `127.0.0.1:${await freePort()}`,
+  cluster_cert: conf.cluster_cert ?? "",
+  cluster_cert_key: conf.cluster_cert_key ?? "",
+});
+if (!pgConf.ok) throw new Error(pgConf.error.join());
+const nodeOnPg = await startControlPlane(pgConf.value, { env: { DATABASE_URL: pg.url }, log: () => {} });
+const nodePg = await onPostgres("node", nodeOnPg.adminUrl, {}, nodeOnPg.clusterUrl);
+await nodeOnPg.close();
+const relay = await startPgWebSocketRelay();
+const managed = await startManagedCp({
+  dir: join(dir, "managed-cp"),
+  bindings: {
+    ...certs,
+    DATABASE_URL: pg.url,
+    DATABASE_WEBSOCKET_PROXY: relay.url,
+    KONG_ADMIN_TOKEN: "bench",
+  },
+});
+const managedPg = await onPostgres(
+  "managed",
+  managed.url,
+  { "kong-admin-token": "bench" },
+  managed.url.replace(/^http/, "ws"),
+);
+await managed.close();
+await relay.close();
+await pg.drop();
 await upstream.close();
 rmSync(dir, { recursive: true, force: true });
+
+/** Route creations in a row, each timed from the POST until the DP answers 200 on the new path. */
+async function measurePropagation(
+  postTo: (path: string, body: unknown) => Promise<Response>,
+  served: (path: string) => Promise<unknown>,
+  prefix: string,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < WRITES; i++) {
+    const t = performance.now();
+    const r = await postTo("/services/bench/routes", { paths: [`/${prefix}${i}`], strip_path: false });
+    if (r.status !== 201) throw new Error(`route write failed: ${r.status}`);
+    await served(`/${prefix}${i}`);
+    times.push(performance.now() - t);
+  }
+  return times;
+}
 
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 const row = (name: string, r: typeof baseline) =>
@@ -131,6 +214,18 @@ ${WRITES} route creations in a row, each timed from the POST until the DP answer
 | p50 ms | p99 ms | max ms |
 |---|---|---|
 | ${f(percentile(propagation, 0.5))} | ${f(percentile(propagation, 0.99))} | ${f(Math.max(...propagation))} |
+
+The same on the real Postgres server, the Node CP and then the managed CP Worker (in workerd, its
+Postgres reached through the test WebSocket-to-TCP relay that stands in for Neon's proxy), each
+with its own DP:
+
+| control plane | p50 ms | p99 ms | max ms | p50 ratio to the Node CP |
+|---|---|---|---|---|
+| Node CP (baseline) | ${f(percentile(nodePg, 0.5))} | ${f(percentile(nodePg, 0.99))} | ${f(Math.max(...nodePg))} | 1.00 |
+| managed CP Worker | ${f(percentile(managedPg, 0.5))} | ${f(percentile(managedPg, 0.99))} | ${f(Math.max(...managedPg))} | ${f(percentile(managedPg, 0.5) / percentile(nodePg, 0.5))} |
+
+The Worker opens a database connection per Admin API request (a Worker cannot keep sockets
+between requests) and tells the Hub, which exports on its own connection.
 
 Most writes are served within tens of milliseconds (export, sign, push, verify, compile); the tail is
 the isolate's \`config_check_interval\`: an isolate that checked just before the write sees it at its
