@@ -144,6 +144,33 @@ describe("edge DP node in workerd", () => {
     expect(await status("/dp/x")).toBe(200);
   });
 
+  it("keeps its config when the CP dies in the middle of a snapshot, and reconnects", async () => {
+    const served = lastPing()?.config_hash;
+    const svc = service({ url: upstream.url });
+    const next = await snapshotOf(cluster, 50, [svc], [route({ paths: ["/never"] }, svc.id)]);
+    const handshakes = cp.handshakes.length;
+    const before = pings().length;
+    // the frame's header announces the whole snapshot; half of it is sent, then the connection dies
+    const length = next.bytes.length;
+    const header = Buffer.alloc(10);
+    header[0] = 0x82;
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(length), 2);
+    for (const ws of cp.sockets) {
+      const raw = (ws as unknown as { _socket: import("node:net").Socket })._socket;
+      raw.write(Buffer.concat([header, Buffer.from(next.bytes.subarray(0, length >> 1))]));
+      raw.destroy();
+    }
+    await waitFor("the DP to reconnect", () => (cp.handshakes.length > handshakes ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    await waitFor("a ping on the new connection", () => (pings().length > before ? true : undefined));
+    expect(lastPing()?.config_hash).toBe(served);
+    expect(lastPing()?.error).toBeUndefined();
+    expect(await status("/dp/x")).toBe(200);
+    expect(await status("/never")).toBe(404);
+  });
+
   it("answers an https-only route reached over http with Kong's 426, or its redirect", async () => {
     const svc = service({ url: upstream.url });
     const snap = await snapshotOf(
