@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { bundledConfig } from "../shared/declarative/to-config";
 import { calculateConfigHash } from "../shared/hash/config-hash";
 import { openSnapshot } from "../shared/snapshot/codec";
+import { isStale } from "../shared/snapshot/rollback";
 import { type CompiledConfig, compileConfig } from "./compiled-config";
 import { ConfigCache } from "./config-cache";
 import type { DpConf, Env } from "./env";
@@ -109,14 +110,7 @@ export class ConfigHolder {
       const { envelope } = opened.value;
       // another refresh may have installed a newer config meanwhile: never step back
       const held = this.compiled?.manifest;
-      if (
-        held &&
-        (envelope.epoch === held.epoch
-          ? envelope.version < held.version
-          : envelope.created_at <= held.created_at)
-      ) {
-        return;
-      }
+      if (held && isStale(opened.value.manifest, held)) return;
       this.compiled = compileConfig(opened.value.manifest, envelope.config);
     } catch (e) {
       console.error(`[lintel] dp: config check failed: ${e instanceof Error ? e.message : e}`);

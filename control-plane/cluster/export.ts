@@ -1,11 +1,9 @@
 import { eq } from "drizzle-orm";
 import { type DeclarativeConfig, flattenForeignKeys } from "../../shared/declarative/config";
+import { NO_EPOCH } from "../../shared/snapshot/rollback";
 import { type Daos, ENTITY_NAMES } from "../dao";
 import type { Db } from "../db/client";
 import { configVersion } from "../db/schema";
-
-/** The epoch of a database no write has touched yet. */
-export const NO_EPOCH = "00000000-0000-0000-0000-000000000000";
 
 const refId = (entity: Record<string, unknown>, field: string) =>
   (entity[field] as { id?: string } | null | undefined)?.id;

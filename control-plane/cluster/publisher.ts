@@ -114,7 +114,7 @@ export class Publisher {
       epoch,
       config_hash: hashes.config,
       hashes,
-      created_at: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
+      created_at: this.opts.now?.() ?? Date.now(),
       cp_id: this.opts.cpId,
       config,
     };

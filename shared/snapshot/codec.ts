@@ -13,6 +13,7 @@ import {
 } from "../util/bytes";
 import { err, ok, type Result } from "../util/result";
 import type { Envelope, Manifest } from "./envelope";
+import { isStale } from "./rollback";
 
 /*
  * A snapshot on the wire and at rest:
@@ -123,8 +124,7 @@ export async function openManifest(
   }
   const held = opts.current;
   if (held) {
-    const sameEpoch = manifest.epoch === held.epoch;
-    if (sameEpoch ? manifest.version < held.version : !(manifest.created_at > held.created_at)) {
+    if (isStale(manifest, held)) {
       return err({ reason: "stale", version: manifest.version, current: held.version });
     }
   }

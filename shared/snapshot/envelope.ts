@@ -9,7 +9,7 @@ export type Envelope = {
   epoch: string;
   config_hash: string;
   hashes: ConfigHashes;
-  /** Seconds since the epoch. */
+  /** Milliseconds since the epoch (seconds before Lintel 0.1.0's managed CP; larger either way). */
   created_at: number;
   cp_id: string;
   config: DeclarativeConfig;
