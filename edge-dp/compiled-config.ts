@@ -1,5 +1,5 @@
 import type { DeclarativeConfig } from "../shared/declarative/config";
-import { compileSimpleRouter } from "../shared/router/simple-router";
+import { compileRouter } from "../shared/router/kong-router";
 import type { Router } from "../shared/router/types";
 import type { Manifest } from "../shared/snapshot/envelope";
 
@@ -30,5 +30,5 @@ export function compileConfig(
       // a service Lintel cannot reach over HTTP (tcp, grpc, ...) has no upstream here
     }
   }
-  return { manifest, hash: manifest.config_hash, router: compileSimpleRouter(config), upstreams };
+  return { manifest, hash: manifest.config_hash, router: compileRouter(config), upstreams };
 }

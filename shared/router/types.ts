@@ -17,6 +17,8 @@ export type RouteMatch = {
   service: ExportedService | undefined;
   /** The route path that matched (prefix, or the regex match's text); undefined without paths. */
   matchedPath: string | undefined;
+  /** Kong's `uri_captures`: a regex path's numbered and named groups, when it has any. */
+  captures?: Record<string, string>;
 };
 
 /** Every router implementation answers the same contract and passes the same suite. */

@@ -1,3 +1,4 @@
+import { sha1 } from "@noble/hashes/legacy.js";
 import { buf, utf8 } from "./bytes";
 
 function parse(uuid: string): Uint8Array {
@@ -10,6 +11,18 @@ function parse(uuid: string): Uint8Array {
 function format(b: Uint8Array): string {
   const h = Array.from(b.subarray(0, 16), (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** RFC 4122 name-based UUID (version 5, SHA-1), computed synchronously (for the router's compile). */
+export function uuidV5Sync(namespace: string, name: string): string {
+  const encoded = utf8.encode(name);
+  const data = new Uint8Array(16 + encoded.length);
+  data.set(parse(namespace));
+  data.set(encoded, 16);
+  const hash = sha1(data);
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  return format(hash);
 }
 
 /** RFC 4122 name-based UUID (version 5, SHA-1). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeclarativeConfig, ExportedRoute, ExportedService } from "../declarative/config";
-import { compileSimpleRouter } from "./simple-router";
+import { compileRouter } from "./kong-router";
 import type { RouterRequest } from "./types";
 
 let n = 0;
@@ -50,7 +50,7 @@ function router(routes: ExportedRoute[]) {
     services: [service],
     routes,
   };
-  return compileSimpleRouter(config);
+  return compileRouter(config);
 }
 
 describe("simple router", () => {
@@ -96,11 +96,12 @@ describe("simple router", () => {
     expect(r.match(request("/v1/users/42"))).toBeUndefined();
   });
 
-  it("does not let an snis-only route catch plain HTTP, and leaves stream routes out", () => {
+  it('applies snis to HTTPS requests only, as Kong\'s expression does (net.protocol != "https" || tls.sni ...), and leaves stream routes out', () => {
     const sni = route({ protocols: ["https"], snis: ["secure.test"] });
     const tcp = route({ protocols: ["tcp"], destinations: [{ port: 80 }] });
     const r = router([sni, tcp]);
-    expect(r.match(request("/anything", "secure.test"))).toBeUndefined();
+    // over plain HTTP the route matches, and the proxy answers 426 for its https-only protocols
+    expect(r.match(request("/anything", "secure.test"))?.route.id).toBe(sni.id);
     expect(r.match({ ...request("/", "secure.test"), scheme: "https" })?.route.id).toBe(sni.id);
     expect(r.match({ ...request("/", "other.test"), scheme: "https" })).toBeUndefined();
   });

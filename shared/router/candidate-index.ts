@@ -1,0 +1,106 @@
+import type { Matcher } from "./route-matcher";
+
+/**
+ * The matchers that may match a given path, by rank (their place in Kong's order): those with
+ * prefix paths found by the request path's own prefixes (one lookup per distinct prefix length),
+ * the rest (regex paths, no paths) always.
+ */
+export class Bucket {
+  private readonly byLength = new Map<number, Map<string, number[]>>();
+  private lengths: number[] = [];
+  private readonly always: number[] = [];
+
+  add(m: Matcher, rank: number): void {
+    const prefixes = m.paths?.every((p) => "prefix" in p) && m.paths.length > 0;
+    if (!prefixes) {
+      this.always.push(rank);
+      return;
+    }
+    for (const p of m.paths ?? []) {
+      if (!("prefix" in p)) continue;
+      let table = this.byLength.get(p.prefix.length);
+      if (!table) {
+        table = new Map();
+        this.byLength.set(p.prefix.length, table);
+        this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
+      }
+      const list = table.get(p.prefix);
+      if (!list) table.set(p.prefix, [rank]);
+      else if (list[list.length - 1] !== rank) list.push(rank);
+    }
+  }
+
+  /** Lists of ranks, each ascending, whose union holds every matcher that may match `text`. */
+  candidates(text: string): number[][] {
+    const out: number[][] = [this.always];
+    for (const length of this.lengths) {
+      if (length > text.length) break;
+      const list = this.byLength.get(length)?.get(text.slice(0, length));
+      if (list) out.push(list);
+    }
+    return out;
+  }
+}
+
+/**
+ * Matchers by the hosts they ask for: exact names, `*.suffix` and `prefix.*` wildcards (found by
+ * the request host's own labels), and those that ask for no host.
+ */
+export class CandidateIndex {
+  private readonly exact = new Map<string, Bucket>();
+  private readonly suffix = new Map<string, Bucket>();
+  private readonly prefix = new Map<string, Bucket>();
+  private readonly anyHost = new Bucket();
+  private readonly oddSuffixes: string[] = [];
+  private readonly oddPrefixes: string[] = [];
+
+  /** `matchers` in Kong's order: a matcher's index is its rank. */
+  constructor(matchers: readonly Matcher[]) {
+    matchers.forEach((m, rank) => {
+      if (!m.hosts) return this.anyHost.add(m, rank);
+      for (const h of m.hosts) {
+        if (h.exact !== undefined) bucketOf(this.exact, h.exact).add(m, rank);
+        else if (h.suffix !== undefined) {
+          if (!h.suffix.startsWith(".") && !this.oddSuffixes.includes(h.suffix))
+            this.oddSuffixes.push(h.suffix);
+          bucketOf(this.suffix, h.suffix).add(m, rank);
+        } else if (h.prefix !== undefined) {
+          if (!h.prefix.endsWith(".") && !this.oddPrefixes.includes(h.prefix))
+            this.oddPrefixes.push(h.prefix);
+          bucketOf(this.prefix, h.prefix).add(m, rank);
+        }
+      }
+    });
+  }
+
+  /** The buckets whose matchers may match a request for `host`. */
+  buckets(host: string): Bucket[] {
+    const out: Bucket[] = [this.anyHost];
+    const exact = this.exact.get(host);
+    if (exact) out.push(exact);
+    if (this.suffix.size) {
+      for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
+        const b = this.suffix.get(host.slice(i));
+        if (b) out.push(b);
+      }
+      for (const s of this.oddSuffixes) if (host.endsWith(s)) out.push(this.suffix.get(s) as Bucket);
+    }
+    if (this.prefix.size) {
+      for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
+        const b = this.prefix.get(host.slice(0, i + 1));
+        if (b) out.push(b);
+      }
+      for (const p of this.oddPrefixes) if (host.startsWith(p)) out.push(this.prefix.get(p) as Bucket);
+    }
+    return out;
+  }
+}
+
+function bucketOf(map: Map<string, Bucket>, key: string): Bucket {
+  let b = map.get(key);
+  if (!b) {
+    b = new Bucket();
+    map.set(key, b);
+  }
+  return b;
+}

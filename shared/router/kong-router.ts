@@ -1,0 +1,107 @@
+import type { DeclarativeConfig, ExportedRoute } from "../declarative/config";
+import { type Bucket, CandidateIndex } from "./candidate-index";
+import { compareMatchers } from "./priority";
+import { type Matcher, type MatchInput, matchesExceptPath, matchPath, routeMatchers } from "./route-matcher";
+import type { RouteMatch, Router, RouterRequest } from "./types";
+
+/*
+ * Kong's `traditional_compatible` router: matchers tried in Kong's order (priority, then id), the
+ * first that matches wins. The candidates of a request come from indexes (host, then path prefix)
+ * merged in that order, so matching does not grow with the number of routes on other hosts or
+ * other prefixes; answers are kept in a cache keyed by every field a route can look at.
+ */
+
+/** Routes an HTTP data plane serves: those for http or https (stream and gRPC routes are not). */
+const isHttpRoute = (r: ExportedRoute) => r.protocols.some((p) => p === "http" || p === "https");
+
+const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The byte string of a normalised path as text, or undefined when it is not UTF-8 (Kong: no match). */
+function asText(path: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point
+  if (/^[\x00-\x7f]*$/.test(path)) return path;
+  const bytes = Uint8Array.from(path, (c) => c.charCodeAt(0));
+  try {
+    return fatal.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function asBytes(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return String.fromCharCode(...new TextEncoder().encode(text));
+}
+
+/** Kong's cache size for a router of `n` matchers (kong/runloop/handler.lua). */
+const cacheSize = (n: number) => Math.min(Math.ceil(Math.max(n / 5000, 1)) * 5000, 100_000);
+
+export function compileRouter(config: DeclarativeConfig): Router {
+  const services = new Map((config.services ?? []).map((s) => [s.id, s]));
+  const matchers: Matcher[] = (config.routes ?? [])
+    .filter(isHttpRoute)
+    .flatMap((r) => routeMatchers(r, r.service ? services.get(r.service) : undefined))
+    .sort(compareMatchers);
+  const index = new CandidateIndex(matchers);
+  const headerNames = [...new Set(matchers.flatMap((m) => m.headers.flatMap((h) => h.names)))].sort();
+  const cache = new Map<string, number>();
+  const limit = cacheSize(matchers.length);
+
+  const found = (rank: number, text: string): RouteMatch | undefined => {
+    const m = matchers[rank] as Matcher;
+    const path = matchPath(m, text);
+    if (!path) return undefined;
+    return {
+      route: m.route,
+      service: m.service,
+      matchedPath: path.matched === undefined ? undefined : asBytes(path.matched),
+      captures: path.captures,
+    };
+  };
+
+  return {
+    match(req: RouterRequest): RouteMatch | undefined {
+      const text = asText(req.path);
+      if (text === undefined) return undefined;
+      const input: MatchInput = { ...req, text };
+      let key = `${req.method}|${req.scheme}|${req.host}|${req.port}|${text}`;
+      for (const name of headerNames) key += `|${req.headers.get(name) ?? ""}`;
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        cache.delete(key);
+        cache.set(key, hit);
+        return hit < 0 ? undefined : found(hit, text);
+      }
+      const rank = firstMatch(index.buckets(req.host), matchers, input);
+      if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
+      cache.set(key, rank);
+      return rank < 0 ? undefined : found(rank, text);
+    },
+  };
+}
+
+/** Walks the candidates of every bucket in rank order (a k-way merge) until one matches. */
+function firstMatch(buckets: Bucket[], matchers: Matcher[], input: MatchInput): number {
+  const lists: number[][] = [];
+  for (const b of buckets) for (const list of b.candidates(input.text)) if (list.length) lists.push(list);
+  const at = new Array<number>(lists.length).fill(0);
+  let last = -1;
+  for (;;) {
+    let best = -1;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < lists.length; i++) {
+      const rank = (lists[i] as number[])[at[i] as number];
+      if (rank !== undefined && rank < bestRank) {
+        bestRank = rank;
+        best = i;
+      }
+    }
+    if (best < 0) return -1;
+    at[best] = (at[best] as number) + 1;
+    if (bestRank === last) continue; // a matcher reached through two of its hosts
+    last = bestRank;
+    const m = matchers[bestRank] as Matcher;
+    if (matchesExceptPath(m, input) && matchPath(m, input.text)) return bestRank;
+  }
+}
