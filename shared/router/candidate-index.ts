@@ -57,7 +57,10 @@ export class CandidateIndex {
   /** `matchers` in Kong's order: a matcher's index is its rank. */
   constructor(matchers: readonly Matcher[]) {
     matchers.forEach((m, rank) => {
-      if (!m.hosts) return this.anyHost.add(m, rank);
+      if (!m.hosts) {
+        this.anyHost.add(m, rank);
+        return;
+      }
       for (const h of m.hosts) {
         if (h.exact !== undefined) bucketOf(this.exact, h.exact).add(m, rank);
         else if (h.suffix !== undefined) {

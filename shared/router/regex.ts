@@ -21,7 +21,7 @@ export function translateRegex(pattern: string): Result<string, string> {
   while (i < pattern.length) {
     const c = pattern[i] as string;
     if (c === "\\") {
-      const escaped = escape(pattern, i, inClass);
+      const escaped = translateEscape(pattern, i, inClass);
       if (!escaped.ok) return fail(escaped.error);
       out += escaped.value.js;
       i += escaped.value.length;
@@ -102,7 +102,7 @@ export function translateRegex(pattern: string): Result<string, string> {
   return ok(out);
 }
 
-function escape(
+function translateEscape(
   pattern: string,
   at: number,
   inClass: boolean,
