@@ -90,6 +90,18 @@ describe("routes schema", () => {
     ]);
   });
 
+  it("refuses a regex the router cannot run as Kong's does, in Kong's words for a router failure", () => {
+    expect(errors(routesSchema, { paths: ["~/(?=x)"], headers: { "x-a": ["~*(?<!b)c"] } })).toEqual({
+      "@entity": [
+        "Router Expression failed validation: path '~/(?=x)': look-around assertions are not supported by Kong's router at position 1",
+        "Router Expression failed validation: header 'x-a' value '~*(?<!b)c': look-around assertions are not supported by Kong's router at position 0",
+      ],
+    });
+    expect(
+      errors(routesSchema, { paths: ["~/(?P<id>\\d+)"], headers: { "x-a": ["~*^v\\d$"] } }),
+    ).toBeUndefined();
+  });
+
   it("validates hosts with wildcards (06-routes_spec.lua:394)", () => {
     expect(errors(routesSchema, { hosts: ["*.example.com", "example.*", "a.test:8080"] })).toBeUndefined();
     expect(errors(routesSchema, { hosts: ["*.ex*.com"] })).toEqual({

@@ -1,3 +1,4 @@
+import { translateRegex } from "../router/regex";
 import type { EntitySchema, FieldErrors } from "../schema/types";
 import { isEmpty } from "../schema/validate";
 import * as t from "./typedefs";
@@ -101,6 +102,30 @@ function snisOnlyWithTls(e: Record<string, unknown>): FieldErrors | undefined {
   } as FieldErrors;
 }
 
+/**
+ * Kong's traditional_compatible router compiles every path regex and `~*` header value with Rust's
+ * regex crate and refuses the route when one does not compile ("Router Expression failed
+ * validation"). Lintel's router runs them with JavaScript: a pattern the two would read
+ * differently is refused the same way, with the reason.
+ */
+function regexesRunAsKong(e: Record<string, unknown>): FieldErrors | undefined {
+  const problems: string[] = [];
+  for (const p of (e.paths as string[] | null) ?? []) {
+    if (typeof p !== "string" || !p.startsWith("~")) continue;
+    const js = translateRegex(p.slice(1));
+    if (!js.ok) problems.push(`path '${p}': ${js.error}`);
+  }
+  for (const [name, values] of Object.entries((e.headers as Record<string, unknown> | null) ?? {})) {
+    for (const v of Array.isArray(values) ? values : []) {
+      if (typeof v !== "string" || !v.startsWith("~*")) continue;
+      const js = translateRegex(v.slice(2).toLowerCase());
+      if (!js.ok) problems.push(`header '${name}' value '${v}': ${js.error}`);
+    }
+  }
+  if (!problems.length) return undefined;
+  return { "@entity": problems.map((p) => `Router Expression failed validation: ${p}`) };
+}
+
 export const routesSchema: EntitySchema = {
   name: "routes",
   endpointKey: "name",
@@ -153,5 +178,5 @@ export const routesSchema: EntitySchema = {
     input.protocols.some((p) => p === "grpc" || p === "grpcs")
       ? { ...input, strip_path: false }
       : input,
-  checks: [snisOnlyWithTls, protocolRules],
+  checks: [snisOnlyWithTls, protocolRules, regexesRunAsKong],
 };

@@ -65,7 +65,7 @@ export function compileRouter(config: DeclarativeConfig): Router {
       const text = asText(req.path);
       if (text === undefined) return undefined;
       const input: MatchInput = { ...req, text };
-      let key = `${req.method}|${req.scheme}|${req.host}|${req.port}|${text}`;
+      let key = `${req.method}|${req.scheme}|${req.host}|${req.port}|${req.sni ?? ""}|${text}`;
       for (const name of headerNames) key += `|${req.headers.get(name) ?? ""}`;
       const hit = cache.get(key);
       if (hit !== undefined) {

@@ -40,6 +40,7 @@ export type MatchInput = {
   /** The normalised path, UTF-8 decoded. */
   text: string;
   scheme: "http" | "https";
+  sni?: string;
   headers: { get(name: string): string | null };
 };
 
@@ -175,13 +176,16 @@ function headerMatches(t: HeaderTest, headers: MatchInput["headers"]): boolean {
     if (value !== null) break;
   }
   if (value === null) return false;
+  // Kong tries each line of a repeated header; a runtime joins them with commas
   const lower = value.toLowerCase();
-  return t.values.includes(lower) || t.regexes.some((r) => r.test(lower));
+  const lines = lower.includes(",") ? [lower, ...lower.split(",").map((v) => v.trim())] : [lower];
+  return lines.some((v) => t.values.includes(v) || t.regexes.some((r) => r.test(v)));
 }
 
 /** Everything but the path, in Kong's clause order. */
 export function matchesExceptPath(m: Matcher, req: MatchInput): boolean {
-  if (m.snis && req.scheme === "https" && !m.snis.some((t) => sniMatches(t, req.host))) return false;
+  if (m.snis && req.scheme === "https" && !m.snis.some((t) => sniMatches(t, req.sni ?? req.host)))
+    return false;
   if (m.methods && !m.methods.has(req.method)) return false;
   if (m.hosts && !m.hosts.some((t) => hostMatches(t, req.host, req.port))) return false;
   for (const h of m.headers) if (!headerMatches(h, req.headers)) return false;

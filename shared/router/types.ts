@@ -8,6 +8,8 @@ export type RouterRequest = {
   port: number;
   path: string;
   scheme: "http" | "https";
+  /** The TLS server name, when it is not the host (at the edge it is the host). */
+  sni?: string;
   headers: { get(name: string): string | null };
 };
 

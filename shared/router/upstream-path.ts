@@ -11,7 +11,7 @@ export function upstreamPathV0(opts: {
   const { requestPath, matchedPath, stripPath } = opts;
   const base = opts.servicePath || "/";
   const strip = stripPath && matchedPath !== undefined;
-  const postfix = strip ? requestPath.slice(matchedPath.length) : requestPath;
+  const postfix = strip ? sanitizePostfix(requestPath.slice(matchedPath.length)) : requestPath;
   if (base.endsWith("/")) {
     if (strip) {
       if (postfix === "") {
@@ -27,4 +27,15 @@ export function upstreamPathV0(opts: {
     return postfix.startsWith("/") ? base + postfix : `${base}/${postfix}`;
   }
   return requestPath === "/" ? base : base + requestPath;
+}
+
+/**
+ * Kong's `sanitize_uri_postfix`: what follows a stripped prefix may not climb out of the service
+ * path (`/route./req` and `/route%2E%2E/req` leave `./req` and `../req`).
+ */
+function sanitizePostfix(postfix: string): string {
+  if (postfix === "." || postfix === "..") return "";
+  if (postfix.startsWith("./")) return postfix.slice(2);
+  if (postfix.startsWith("../")) return postfix.slice(3);
+  return postfix;
 }
