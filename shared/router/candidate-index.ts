@@ -1,9 +1,9 @@
 import type { Matcher } from "./route-matcher";
 
 /**
- * The matchers that may match a given path, by rank (their place in Kong's order): those with
- * prefix paths found by the request path's own prefixes (one lookup per distinct prefix length),
- * the rest (regex paths, no paths) always.
+ * The matchers that may match a given path, by rank (their place in Kong's order): those whose
+ * paths all begin with known text (prefixes, and regexes with a literal start) found by the
+ * request path's own prefixes (one lookup per distinct length), the rest always.
  */
 export class Bucket {
   private readonly byLength = new Map<number, Map<string, number[]>>();
@@ -11,21 +11,20 @@ export class Bucket {
   private readonly always: number[] = [];
 
   add(m: Matcher, rank: number): void {
-    const prefixes = m.paths?.every((p) => "prefix" in p) && m.paths.length > 0;
-    if (!prefixes) {
+    const keys = (m.paths ?? []).map((p) => ("prefix" in p ? p.prefix : p.literal));
+    if (keys.length === 0 || keys.some((k) => k === "")) {
       this.always.push(rank);
       return;
     }
-    for (const p of m.paths ?? []) {
-      if (!("prefix" in p)) continue;
-      let table = this.byLength.get(p.prefix.length);
+    for (const key of keys) {
+      let table = this.byLength.get(key.length);
       if (!table) {
         table = new Map();
-        this.byLength.set(p.prefix.length, table);
+        this.byLength.set(key.length, table);
         this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
       }
-      const list = table.get(p.prefix);
-      if (!list) table.set(p.prefix, [rank]);
+      const list = table.get(key);
+      if (!list) table.set(key, [rank]);
       else if (list[list.length - 1] !== rank) list.push(rank);
     }
   }

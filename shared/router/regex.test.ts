@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { translateRegex } from "./regex";
+import { literalPrefix, translateRegex } from "./regex";
 
 describe("translateRegex (Rust regex syntax as Kong's router reads it, in JavaScript)", () => {
   it.each([
@@ -42,5 +42,22 @@ describe("translateRegex (Rust regex syntax as Kong's router reads it, in JavaSc
     const re = new RegExp(`^(?:${r.ok ? r.value : ""})`);
     expect(re.exec("/42/x")?.groups?.id).toBe("42");
     expect(re.exec("/x/42")).toBeNull();
+  });
+});
+
+describe("literalPrefix", () => {
+  it.each([
+    ["/re1/(?<id>\\d+)$", "/re1/"],
+    ["/users/\\d+", "/users/"],
+    ["/ab?c", "/a"],
+    ["/ab+c", "/ab"],
+    ["/a\\.json", "/a.json"],
+    ["/a|/b", ""],
+    ["/(a|b)", "/"],
+    ["^/x", ""],
+    ["[/]x", ""],
+    ["/x{2}", "/"],
+  ])("%s starts with %j", (js, prefix) => {
+    expect(literalPrefix(js)).toBe(prefix);
   });
 });

@@ -142,8 +142,52 @@ function translateEscape(
   return ok({ js: `\\${next}`, length: 2 });
 }
 
-/** Compiles a route path regex as Kong anchors it: at the start only. */
-export function routePathRegex(source: string): RegExp | undefined {
+/** Compiles a route path regex as Kong anchors it (at the start only), with its literal prefix. */
+export function routePathRegex(source: string): { regex: RegExp; literal: string } | undefined {
   const js = translateRegex(source);
-  return js.ok ? new RegExp(`^(?:${js.value})`) : undefined;
+  return js.ok ? { regex: new RegExp(`^(?:${js.value})`), literal: literalPrefix(js.value) } : undefined;
+}
+
+const META = new Set("^$.|?*+()[]{}".split(""));
+
+/**
+ * Text every match of the (translated, start-anchored) pattern begins with: the router indexes
+ * regex routes by it as it indexes prefixes. Empty when the pattern has a top-level alternation or
+ * starts with anything but plain characters.
+ */
+export function literalPrefix(js: string): string {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < js.length; i++) {
+    const c = js[i];
+    if (c === "\\") i++;
+    else if (inClass) inClass = c !== "]";
+    else if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0) return "";
+  }
+  let out = "";
+  for (let i = 0; i < js.length; ) {
+    const c = js[i] as string;
+    let literal: string;
+    let width: number;
+    if (c === "\\") {
+      const next = js[i + 1] ?? "";
+      if (!/[^A-Za-z0-9]/.test(next)) break;
+      literal = next;
+      width = 2;
+    } else if (META.has(c)) {
+      break;
+    } else {
+      literal = c;
+      width = 1;
+    }
+    const after = js[i + width];
+    if (after === "?" || after === "*" || after === "{") break;
+    out += literal;
+    if (after === "+") break;
+    i += width;
+  }
+  return out;
 }

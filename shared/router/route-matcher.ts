@@ -15,7 +15,8 @@ import { routePathRegex, translateRegex } from "./regex";
 const SPLIT_NAMESPACE = "7f145bf9-0dce-4f91-98eb-debbce4b9f6b";
 
 export type HostTest = { exact?: string; suffix?: string; prefix?: string; port?: number };
-export type PathTest = { prefix: string } | { regex: RegExp };
+/** A prefix path, or a regex with the literal text every match of it starts with. */
+export type PathTest = { prefix: string } | { regex: RegExp; literal: string };
 type HeaderTest = { names: string[]; values: string[]; regexes: RegExp[] };
 type SniTest = { exact?: string; suffix?: string; prefix?: string };
 
@@ -51,7 +52,10 @@ export type PathMatch = {
   captures: Record<string, string> | undefined;
 };
 
-const byteLength = (s: string): number => utf8.encode(s).length;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is the fast case
+const ASCII = /^[\x00-\x7f]*$/;
+/** Lua's `#s`: the length in bytes. */
+const byteLength = (s: string): number => (ASCII.test(s) ? s.length : utf8.encode(s).length);
 /** Kong's "non-empty field": a list with entries, a map with keys. */
 const isSet = (v: unknown): boolean =>
   Array.isArray(v) ? v.length > 0 : typeof v === "object" && v !== null ? Object.keys(v).length > 0 : false;
@@ -150,8 +154,7 @@ export function routeMatchers(route: ExportedRoute, service: ExportedService | u
 
 function pathTest(path: string): PathTest | undefined {
   if (!path.startsWith("~")) return { prefix: path };
-  const regex = routePathRegex(path.slice(1));
-  return regex ? { regex } : undefined;
+  return routePathRegex(path.slice(1));
 }
 
 const hostMatches = (t: HostTest, host: string, port: number): boolean =>

@@ -8,16 +8,29 @@ function parse(uuid: string): Uint8Array {
   return out;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 function format(b: Uint8Array): string {
-  const h = Array.from(b.subarray(0, 16), (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  let h = "";
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) h += "-";
+    h += HEX[b[i] as number];
+  }
+  return h;
 }
+
+const namespaces = new Map<string, Uint8Array>();
 
 /** RFC 4122 name-based UUID (version 5, SHA-1), computed synchronously (for the router's compile). */
 export function uuidV5Sync(namespace: string, name: string): string {
+  let ns = namespaces.get(namespace);
+  if (!ns) {
+    ns = parse(namespace);
+    namespaces.set(namespace, ns);
+  }
   const encoded = utf8.encode(name);
   const data = new Uint8Array(16 + encoded.length);
-  data.set(parse(namespace));
+  data.set(ns);
   data.set(encoded, 16);
   const hash = sha1(data);
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
