@@ -47,10 +47,15 @@ export function kongPriority(p: PriorityInput): bigint {
  * The ATC router's order: higher priority first; equal priorities by the matcher's UUID, larger
  * first (its matchers sit in a map keyed by (priority, uuid), walked from the top).
  */
-export function compareMatchers(
-  a: { priority: bigint; id: string },
-  b: { priority: bigint; id: string },
-): number {
-  if (a.priority !== b.priority) return a.priority > b.priority ? -1 : 1;
+export function compareMatchers(a: Ordered, b: Ordered): number {
+  if (a.high !== b.high) return b.high - a.high;
+  if (a.low !== b.low) return b.low - a.low;
   return a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
+}
+
+/** A priority split in two exact numbers, so that sorting many matchers compares no BigInts. */
+export type Ordered = { high: number; low: number; id: string };
+
+export function orderKey(priority: bigint, id: string): Ordered {
+  return { high: Number(priority >> 32n), low: Number(priority & 0xffffffffn), id };
 }

@@ -1,7 +1,7 @@
 import type { ExportedRoute, ExportedService } from "../declarative/config";
 import { utf8 } from "../util/bytes";
 import { uuidV5Sync } from "../util/uuid-v5";
-import { kongPriority } from "./priority";
+import { kongPriority, orderKey } from "./priority";
 import { routePathRegex, translateRegex } from "./regex";
 
 /*
@@ -26,6 +26,9 @@ export type Matcher = {
   /** The route's id, or the id Kong gives one of its path groups: breaks priority ties. */
   id: string;
   priority: bigint;
+  /** The priority as two exact numbers, for sorting. */
+  high: number;
+  low: number;
   hosts: HostTest[] | undefined;
   methods: Set<string> | undefined;
   headers: HeaderTest[];
@@ -131,18 +134,20 @@ export function routeMatchers(route: ExportedRoute, service: ExportedService | u
   return groups.map((group, i) => {
     const first = group[0];
     const regex = first?.startsWith("~") ?? false;
+    const id = split ? uuidV5Sync(SPLIT_NAMESPACE, `${route.id}#${i + 1}`) : route.id;
+    const priority = kongPriority({
+      weight: baseWeight + (group.length ? 1 : 0),
+      headerCount: Object.keys(route.headers ?? {}).length,
+      plainHostsOnly,
+      regex,
+      regexPriority: regex ? route.regex_priority : 0,
+      prefixLength: first && !regex ? byteLength(first) : 0,
+    });
     return {
       route,
       service,
-      id: split ? uuidV5Sync(SPLIT_NAMESPACE, `${route.id}#${i + 1}`) : route.id,
-      priority: kongPriority({
-        weight: baseWeight + (group.length ? 1 : 0),
-        headerCount: Object.keys(route.headers ?? {}).length,
-        plainHostsOnly,
-        regex,
-        regexPriority: regex ? route.regex_priority : 0,
-        prefixLength: first && !regex ? byteLength(first) : 0,
-      }),
+      ...orderKey(priority, id),
+      priority,
       hosts,
       methods,
       headers,
