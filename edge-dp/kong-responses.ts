@@ -1,24 +1,45 @@
-/** Kong's proxy error bodies, each with the request id as Kong adds it. */
-export function kongMessage(status: number, message: string, requestId: string): Response {
-  return new Response(JSON.stringify({ message, request_id: requestId }), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "x-kong-request-id": requestId },
-  });
-}
+import { errorBody } from "../shared/proxy/error-body";
+import { LINTEL_VERSION } from "../shared/version";
 
 export const NO_ROUTE = "no Route matched with those values";
 export const NO_SERVICE = "no Service found with those values";
-export const BAD_GATEWAY = "An invalid response was received from the upstream server";
-export const GATEWAY_TIMEOUT = "The upstream server is timing out";
+
+/**
+ * A response the proxy makes itself (Kong's `kong.response.error`): the body in the format the
+ * client accepts, with the headers `headers` enables (Server, X-Kong-Response-Latency,
+ * X-Kong-Request-Id).
+ */
+export function generated(
+  status: number,
+  message: string,
+  requestId: string,
+  accept: string | null,
+  startedAt: number,
+  enabled: ReadonlySet<string>,
+): Response {
+  const { type, body } = errorBody(message, requestId, accept);
+  const headers = new Headers({ "content-type": type });
+  if (enabled.has("server")) headers.set("server", `lintel/${LINTEL_VERSION}`);
+  if (enabled.has("x-kong-response-latency"))
+    headers.set("x-kong-response-latency", String(Date.now() - startedAt));
+  if (enabled.has("x-kong-request-id")) headers.set("x-kong-request-id", requestId);
+  return new Response(body, { status, headers });
+}
 
 /** A route for https only, reached over http: Kong's 426, or its redirect (`https_redirect_status_code`). */
-export function httpsRequired(status: number, url: URL, requestId: string): Response {
+export function httpsRequired(status: number, url: URL, requestId: string, accept: string | null): Response {
   if (status === 426) {
-    const res = kongMessage(426, "Please use HTTPS protocol", requestId);
+    const { type, body } = errorBody("Please use HTTPS protocol", requestId, accept);
     // Kong's headers; the runtime may drop them as hop-by-hop headers on the way out
-    res.headers.set("connection", "Upgrade");
-    res.headers.set("upgrade", "TLS/1.2, HTTP/1.1");
-    return res;
+    return new Response(body, {
+      status,
+      headers: {
+        "content-type": type,
+        "x-kong-request-id": requestId,
+        connection: "Upgrade",
+        upgrade: "TLS/1.2, HTTP/1.1",
+      },
+    });
   }
   const location = new URL(url);
   location.protocol = "https:";

@@ -1,16 +1,13 @@
+import { valueToHash } from "../shared/balancer/hash-value";
 import type { RouterRequest } from "../shared/router/types";
 import { upstreamPathV0 } from "../shared/router/upstream-path";
 import { escapePath, normalizePath } from "../shared/util/path";
 import { LINTEL_VERSION } from "../shared/version";
+import { clientAddresses } from "./client-address";
 import type { CompiledConfig } from "./compiled-config";
-import {
-  BAD_GATEWAY,
-  GATEWAY_TIMEOUT,
-  httpsRequired,
-  kongMessage,
-  NO_ROUTE,
-  NO_SERVICE,
-} from "./kong-responses";
+import type { DpConf } from "./env";
+import { forward } from "./forward";
+import { generated, httpsRequired, NO_ROUTE, NO_SERVICE } from "./kong-responses";
 
 const HOP_BY_HOP = [
   "connection",
@@ -30,9 +27,16 @@ const VIA = `1.1 lintel/${LINTEL_VERSION}`;
 const requestId = (): string => crypto.randomUUID().replaceAll("-", "");
 
 /** Routes one request with the given config and forwards it to the service. */
-export async function proxy(request: Request, config: CompiledConfig | undefined): Promise<Response> {
+export async function proxy(
+  request: Request,
+  config: CompiledConfig | undefined,
+  conf: Pick<DpConf, "headers" | "headers_upstream" | "trusted_ips" | "real_ip_header" | "real_ip_recursive">,
+): Promise<Response> {
   const started = Date.now();
   const id = requestId();
+  const accept = request.headers.get("accept");
+  const fail = (status: number, message: string) =>
+    generated(status, message, id, accept, started, conf.headers);
   const url = new URL(request.url);
   const scheme = url.protocol === "https:" ? "https" : "http";
   const port = url.port ? Number(url.port) : scheme === "https" ? 443 : 80;
@@ -46,13 +50,13 @@ export async function proxy(request: Request, config: CompiledConfig | undefined
     headers: request.headers,
   };
   const match = config?.router.match(routed);
-  if (!match) return kongMessage(404, NO_ROUTE, id);
+  if (!match) return fail(404, NO_ROUTE);
   if (!match.route.protocols.includes(scheme)) {
-    return httpsRequired(match.route.https_redirect_status_code, url, id);
+    return httpsRequired(match.route.https_redirect_status_code, url, id, accept);
   }
   const service = match.service;
-  const target = service && config?.upstreams.get(service.id);
-  if (!service || !target) return kongMessage(503, NO_SERVICE, id);
+  const target = service && config?.services.get(service.id);
+  if (!service || !target) return fail(503, NO_SERVICE);
 
   const upstreamPath = escapePath(
     upstreamPathV0({
@@ -62,50 +66,86 @@ export async function proxy(request: Request, config: CompiledConfig | undefined
       servicePath: service.path,
     }),
   );
-  const upstreamUrl = `${target.origin}${upstreamPath}${url.search}`;
 
+  const client = clientAddresses(request.headers, conf);
+  const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
   const headers = new Headers(request.headers);
-  for (const h of HOP_BY_HOP) headers.delete(h);
-  const clientIp = request.headers.get("cf-connecting-ip") ?? "127.0.0.1";
-  const forwardedFor = request.headers.get("x-forwarded-for");
-  headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${clientIp}` : clientIp);
-  headers.set("x-forwarded-proto", scheme);
-  headers.set("x-forwarded-host", url.hostname);
-  headers.set("x-forwarded-port", String(port));
-  headers.set("x-forwarded-path", url.pathname);
-  if (match.route.strip_path && match.matchedPath && match.matchedPath !== "/") {
-    headers.set("x-forwarded-prefix", match.matchedPath);
-  }
-  headers.set("x-real-ip", clientIp);
-  headers.set("x-kong-request-id", id);
-  const incomingVia = request.headers.get("via");
-  headers.set("via", incomingVia ? `${incomingVia}, ${VIA}` : VIA);
-  headers.set("host", match.route.preserve_host ? url.host : target.host);
+  for (const h of HOP_BY_HOP) if (!(websocket && (h === "upgrade" || h === "connection"))) headers.delete(h);
   headers.delete("cf-connecting-ip");
+  const incoming = (name: string) => (client.trusted ? request.headers.get(name) : null);
+  const forwardedFor = request.headers.get("x-forwarded-for");
+  headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${client.peer}` : client.peer);
+  headers.set("x-forwarded-proto", incoming("x-forwarded-proto") ?? scheme);
+  headers.set("x-forwarded-host", incoming("x-forwarded-host") ?? url.hostname);
+  headers.set("x-forwarded-port", incoming("x-forwarded-port") ?? String(port));
+  headers.set("x-forwarded-path", incoming("x-forwarded-path") ?? url.pathname);
+  const prefix =
+    incoming("x-forwarded-prefix") ??
+    (match.route.strip_path && match.matchedPath && match.matchedPath !== "/" ? match.matchedPath : null);
+  if (prefix !== null) headers.set("x-forwarded-prefix", prefix);
+  else headers.delete("x-forwarded-prefix");
+  headers.set("x-real-ip", client.real);
+  if (conf.headers_upstream.has("x-kong-request-id")) headers.set("x-kong-request-id", id);
+  const incomingVia = request.headers.get("via");
+  if (conf.headers.has("via")) headers.set("via", incomingVia ? `${incomingVia}, ${VIA}` : VIA);
+
+  const upstream = target.kind === "balancer" ? target.balancer.upstream : undefined;
+  const hash =
+    upstream?.algorithm === "consistent-hashing"
+      ? valueToHash(
+          upstream,
+          {
+            ip: client.real,
+            headers: request.headers,
+            path,
+            query: url.search.slice(1),
+            captures: match.captures,
+          },
+          () => crypto.randomUUID(),
+        )
+      : { value: "" };
+  const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
+  const body = !hasBody
+    ? null
+    : match.route.request_buffering && service.retries > 0
+      ? await request.arrayBuffer()
+      : request.body;
 
   const proxyLatency = Date.now() - started;
-  let upstream: Response;
-  const sentAt = Date.now();
-  try {
-    upstream = await fetch(upstreamUrl, {
-      method: request.method,
-      headers,
-      body: request.body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(service.connect_timeout + service.read_timeout),
+  const result = await forward(target, {
+    method: request.method,
+    pathAndQuery: `${upstreamPath}${url.search}`,
+    headers,
+    body,
+    host: match.route.preserve_host ? url.host : undefined,
+    hostHeader: upstream?.host_header ?? undefined,
+    retries: service.retries,
+    connectTimeout: service.connect_timeout,
+    readTimeout: service.read_timeout,
+    valueToHash: hash.value,
+  });
+  if ("status" in result) return fail(result.status, result.message);
+
+  const upstreamResponse = result.response;
+  if (upstreamResponse.webSocket) {
+    return new Response(null, {
+      status: 101,
+      webSocket: upstreamResponse.webSocket,
+      headers: upstreamResponse.headers,
     });
-  } catch (e) {
-    const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-    return timedOut ? kongMessage(504, GATEWAY_TIMEOUT, id) : kongMessage(502, BAD_GATEWAY, id);
   }
-  const out = new Headers(upstream.headers);
-  out.append("via", VIA);
-  out.set("x-kong-upstream-latency", String(Date.now() - sentAt));
-  out.set("x-kong-proxy-latency", String(proxyLatency));
-  out.set("x-kong-request-id", id);
-  return new Response(upstream.body, {
-    status: upstream.status,
-    statusText: upstream.statusText,
+  const out = new Headers(upstreamResponse.headers);
+  if (conf.headers.has("via")) out.append("via", VIA);
+  if (conf.headers.has("x-kong-upstream-latency"))
+    out.set("x-kong-upstream-latency", String(result.upstreamLatency));
+  if (conf.headers.has("x-kong-proxy-latency")) out.set("x-kong-proxy-latency", String(proxyLatency));
+  if (conf.headers.has("x-kong-upstream-status"))
+    out.set("x-kong-upstream-status", String(upstreamResponse.status));
+  if (conf.headers.has("x-kong-request-id")) out.set("x-kong-request-id", id);
+  if (hash.setCookie) out.append("set-cookie", hash.setCookie);
+  return new Response(upstreamResponse.body, {
+    status: upstreamResponse.status,
+    statusText: upstreamResponse.statusText,
     headers: out,
   });
 }

@@ -16,6 +16,6 @@ export default {
     }
     const colo = (request.cf?.colo as string | undefined) ?? "local";
     const config = await holder.get(env, conf.value, colo, ctx);
-    return proxy(request, config);
+    return proxy(request, config, conf.value);
   },
 } satisfies ExportedHandler<Env>;

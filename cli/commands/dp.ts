@@ -27,6 +27,11 @@ export function dpBindings(conf: Conf): Record<string, string> {
       .join(","),
     KONG_CONFIG_CHECK_INTERVAL: String(conf.config_check_interval),
     KONG_DATA_PLANE_CONFIG_CACHE_MODE: conf.data_plane_config_cache_mode,
+    KONG_HEADERS: [...conf.headers].join(",") || "off",
+    KONG_HEADERS_UPSTREAM: [...conf.headers_upstream].join(",") || "off",
+    KONG_TRUSTED_IPS: conf.trusted_ips.map((c) => c.text).join(",") || "NONE",
+    KONG_REAL_IP_HEADER: conf.real_ip_header,
+    KONG_REAL_IP_RECURSIVE: conf.real_ip_recursive ? "on" : "off",
     ...declarativeBinding(conf),
     ...(conf.cluster_server_name ? { KONG_CLUSTER_SERVER_NAME: conf.cluster_server_name } : {}),
     ...(conf.cluster_ca_cert

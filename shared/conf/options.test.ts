@@ -88,3 +88,34 @@ describe("listen values (conf_loader/listeners.lua)", () => {
     expect(parseListen("proxy_listen", "127.0.0.1:8000 bogus")).toMatch(/^proxy_listen must be of form/);
   });
 });
+
+describe("proxy header options (Kong's headers, headers_upstream, trusted_ips)", () => {
+  it("expands Kong's tokens and takes off for none", () => {
+    const c = parseConf({});
+    expect(c.ok && [...c.value.headers].sort()).toEqual([
+      "server",
+      "via",
+      "x-kong-admin-latency",
+      "x-kong-proxy-latency",
+      "x-kong-request-id",
+      "x-kong-response-latency",
+      "x-kong-upstream-latency",
+    ]);
+    const off = parseConf({ headers: "off", headers_upstream: "off" });
+    expect(off.ok && [off.value.headers.size, off.value.headers_upstream.size]).toEqual([0, 0]);
+    const some = parseConf({ headers: "Via, X-Kong-Upstream-Status" });
+    expect(some.ok && [...some.value.headers]).toEqual(["via", "x-kong-upstream-status"]);
+  });
+
+  it("names a bad entry and a bad trusted address as Kong does", () => {
+    expect(parseConf({ headers: "via, nope", trusted_ips: "10.0.0.0/8, 300.1.1.1" })).toEqual({
+      ok: false,
+      error: [
+        "headers: invalid entry 'nope'",
+        "trusted_ips must be a comma separated list in the form of IPv4 or IPv6 address or CIDR block or 'unix:', got '300.1.1.1'",
+      ],
+    });
+    const all = parseConf({ trusted_ips: "0.0.0.0/0,::/0" });
+    expect(all.ok && all.value.trusted_ips).toHaveLength(2);
+  });
+});

@@ -1,3 +1,4 @@
+import { type Cidr, parseCidr } from "../util/cidr";
 import { err, ok, type Result } from "../util/result";
 import { type Listener, parseListen } from "./listen";
 
@@ -56,6 +57,63 @@ const labels: Parser<Record<string, string>> = (name, v) => {
   return ok(out);
 };
 
+const HEADER_TOKENS = [
+  "server_tokens",
+  "latency_tokens",
+  "via",
+  "server",
+  "x-kong-proxy-latency",
+  "x-kong-response-latency",
+  "x-kong-admin-latency",
+  "x-kong-upstream-latency",
+  "x-kong-upstream-status",
+  "x-kong-request-id",
+];
+
+/** Kong's `headers` / `headers_upstream`: the header names enabled, the tokens expanded; `off` is none. */
+const headerSet =
+  (allowed: readonly string[]): Parser<Set<string>> =>
+  (name, v) => {
+    const tokens = v
+      .split(",")
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== "");
+    const bad = tokens.find((t) => t !== "off" && !allowed.includes(t));
+    if (bad !== undefined) return err(`${name}: invalid entry '${bad}'`);
+    const out = new Set<string>();
+    if (tokens[0] === "off") return ok(out);
+    for (const t of tokens) {
+      if (t === "off") continue;
+      if (t === "server_tokens") for (const h of ["via", "server"]) out.add(h);
+      else if (t === "latency_tokens")
+        for (const h of [
+          "x-kong-proxy-latency",
+          "x-kong-response-latency",
+          "x-kong-admin-latency",
+          "x-kong-upstream-latency",
+        ])
+          out.add(h);
+      else out.add(t);
+    }
+    return ok(out);
+  };
+
+/** Kong's `trusted_ips`: addresses and CIDR blocks whose X-Forwarded-* and real IP headers are believed. */
+const trustedIps: Parser<Cidr[]> = (name, v) => {
+  const out: Cidr[] = [];
+  if (v.trim() === "" || v.toUpperCase() === "NONE") return ok(out);
+  for (const item of v.split(",").map((x) => x.trim())) {
+    if (item === "unix:") continue;
+    const c = parseCidr(item);
+    if (!c)
+      return err(
+        `${name} must be a comma separated list in the form of IPv4 or IPv6 address or CIDR block or 'unix:', got '${item}'`,
+      );
+    out.push(c);
+  }
+  return ok(out);
+};
+
 function option<T>(parse: Parser<T>, fallback: string) {
   return { parse, fallback };
 }
@@ -107,6 +165,14 @@ export const OPTIONS = {
   data_plane_config_cache_mode: option(oneOf("encrypted", "unencrypted", "off"), "encrypted"),
   /** Lintel: how often an isolate asks its DP node whether the config changed, in seconds. */
   config_check_interval: option(number(0.01), "0.5"),
+  /** Response headers the proxy adds (Kong's tokens and names; `off` for none). */
+  headers: option(headerSet(HEADER_TOKENS), "server_tokens, latency_tokens, x-kong-request-id"),
+  /** Request headers the proxy adds for the upstream. */
+  headers_upstream: option(headerSet(["x-kong-request-id"]), "x-kong-request-id"),
+  trusted_ips: option(trustedIps, "NONE"),
+  /** The header a trusted client's real address comes in. */
+  real_ip_header: option(str, "X-Real-IP"),
+  real_ip_recursive: option(bool, "off"),
   database: option(oneOf("postgres", "off"), "postgres"),
   pg_host: option(optional, "NONE"),
   pg_port: option(number(1), "5432"),
