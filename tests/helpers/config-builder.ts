@@ -1,8 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { ClusterIdentity } from "../../shared/cluster/keys";
-import type { DeclarativeConfig, ExportedRoute, ExportedService } from "../../shared/declarative/config";
+import type {
+  DeclarativeConfig,
+  ExportedEntity,
+  ExportedRoute,
+  ExportedService,
+} from "../../shared/declarative/config";
 import { routesSchema } from "../../shared/entities/routes";
 import { servicesSchema } from "../../shared/entities/services";
+import { targetsSchema, upstreamsSchema } from "../../shared/entities/upstreams";
 import { calculateConfigHash } from "../../shared/hash/config-hash";
 import { validateEntity } from "../../shared/schema/validate";
 import { sealSnapshot } from "../../shared/snapshot/codec";
@@ -25,6 +31,17 @@ export function route(input: Record<string, unknown>, serviceId: string | null):
   } as ExportedRoute;
 }
 
+/** An upstream as the CP would export it, Kong's defaults (healthchecks and all) filled in. */
+export const upstream = (input: Record<string, unknown>) =>
+  withDefaults(upstreamsSchema, input) as unknown as ExportedEntity;
+
+/** A target of the upstream `upstreamId`. */
+export const target = (input: Record<string, unknown>, upstreamId: string) =>
+  ({
+    ...withDefaults(targetsSchema, { ...input, upstream: { id: upstreamId } }),
+    upstream: upstreamId,
+  }) as unknown as ExportedEntity;
+
 /** A signed snapshot of the given entities, as the CP's publisher seals one. */
 export async function snapshotOf(
   identity: ClusterIdentity,
@@ -34,11 +51,15 @@ export async function snapshotOf(
   {
     epoch = "11111111-2222-4333-8444-555555555555",
     created_at = 1,
-  }: { epoch?: string; created_at?: number } = {},
+    upstreams = [],
+    targets = [],
+  }: { epoch?: string; created_at?: number; upstreams?: ExportedEntity[]; targets?: ExportedEntity[] } = {},
 ) {
   const config: DeclarativeConfig = { _format_version: "3.0", _transform: false };
   if (services.length) config.services = services;
   if (routes.length) config.routes = routes;
+  if (upstreams.length) config.upstreams = upstreams;
+  if (targets.length) config.targets = targets;
   const hashes = calculateConfigHash(config);
   return sealSnapshot(
     { version, epoch, config_hash: hashes.config, hashes, created_at, cp_id: "fake-cp", config },
