@@ -113,7 +113,9 @@ describe("edge DP proxy in workerd", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const [a, b, c] = [0, 1, 2].map((i) => () => backends[i] as Backend);
+  const a = () => backends[0] as Backend;
+  const b = () => backends[1] as Backend;
+  const c = () => backends[2] as Backend;
   const addr = (x: Backend) => `127.0.0.1:${x.port}`;
   const get = async (path: string, init?: RequestInit, node = dp) => {
     const r = await fetch(`${node.url}${path}`, init);
