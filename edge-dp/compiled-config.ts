@@ -1,3 +1,4 @@
+import { healthKey } from "../shared/balancer/active-health";
 import type { DeclarativeConfig } from "../shared/declarative/config";
 import { compileRouter } from "../shared/router/kong-router";
 import type { Router } from "../shared/router/types";
@@ -12,16 +13,40 @@ export type CompiledConfig = {
   router: Router;
   /** Where each service's requests go, by service id. */
   services: Map<string, ServiceTarget>;
+  /**
+   * Takes what the DP node's active health checks found: a target whose state changed there is
+   * taken out of (or back into) this isolate's rotation.
+   */
+  applyHealth(health: Record<string, boolean>): void;
 };
 
 export function compileConfig(
   manifest: Pick<Manifest, "version" | "epoch" | "config_hash" | "created_at">,
   config: DeclarativeConfig,
 ): CompiledConfig {
+  const services = compileServiceTargets(config);
+  const addresses = new Map<string, Array<{ available: boolean }>>();
+  for (const t of services.values()) {
+    if (t.kind !== "balancer") continue;
+    for (const a of t.balancer.addresses) {
+      const key = healthKey(t.balancer.upstream.id, a.host, a.port);
+      const list = addresses.get(key) ?? [];
+      if (!list.includes(a)) list.push(a);
+      addresses.set(key, list);
+    }
+  }
+  const seen = new Map<string, boolean>();
   return {
     manifest,
     hash: manifest.config_hash,
     router: compileRouter(config),
-    services: compileServiceTargets(config),
+    services,
+    applyHealth(health) {
+      for (const [key, healthy] of Object.entries(health)) {
+        if (seen.get(key) === healthy) continue;
+        seen.set(key, healthy);
+        for (const a of addresses.get(key) ?? []) a.available = healthy;
+      }
+    },
   };
 }

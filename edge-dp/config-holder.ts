@@ -96,6 +96,7 @@ export class ConfigHolder {
     try {
       const node = env.DP_NODE.get(env.DP_NODE.idFromName(colo));
       const current = await node.currentConfig(colo);
+      if (current && this.compiled) this.compiled.applyHealth(current.health);
       if (!current || current.config_hash === this.compiled?.hash) return;
       const bytes = await node.snapshot();
       if (!bytes) return;
@@ -112,6 +113,7 @@ export class ConfigHolder {
       const held = this.compiled?.manifest;
       if (held && isStale(opened.value.manifest, held)) return;
       this.compiled = compileConfig(opened.value.manifest, envelope.config);
+      this.compiled.applyHealth(current.health);
     } catch (e) {
       console.error(`[lintel] dp: config check failed: ${e instanceof Error ? e.message : e}`);
     }

@@ -1,4 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import { ActiveHealth, type UpstreamWithChecks } from "../shared/balancer/active-health";
+import type { TargetEntity } from "../shared/balancer/balancer";
 import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
 import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
@@ -8,6 +10,7 @@ import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
 import { reconnectDelay } from "./backoff";
 import { ConfigCache } from "./config-cache";
 import { type DpConf, dpConf, type Env } from "./env";
+import { probeTarget } from "./health-probe";
 import { SnapshotStore } from "./snapshot-store";
 import { snapshotTrust } from "./snapshot-trust";
 
@@ -15,7 +18,12 @@ const EMPTY_HASH = "0".repeat(32);
 /** How often the alarm checks the connection and pings. */
 const TICK_MS = 5_000;
 
-export type CurrentConfig = { version: number; config_hash: string };
+export type CurrentConfig = {
+  version: number;
+  config_hash: string;
+  /** Targets under active health checks, by key: whether each is healthy. */
+  health: Record<string, boolean>;
+};
 
 /**
  * The data plane node: one per colo. It holds the connection to the control plane, verifies every
@@ -37,6 +45,8 @@ export class DataPlaneNode extends DurableObject<Env> {
   private initError: unknown;
   /** Snapshots are applied one at a time, in arrival order, so an older one never lands last. */
   private applying: Promise<void> = Promise.resolve();
+  /** Active health checks of the current config's upstreams, probed from the alarm. */
+  private health: ActiveHealth | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -48,6 +58,7 @@ export class DataPlaneNode extends DurableObject<Env> {
         await ctx.storage.put("node_id", this.nodeId);
         this.name = (await ctx.storage.get<string>("name")) ?? this.name;
         if (!this.current) await this.loadFromCache();
+        await this.loadHealthChecks();
       } catch (e) {
         // kept and rethrown by the calls, so a failed start does not break the input gate
         this.initError = e;
@@ -67,7 +78,13 @@ export class DataPlaneNode extends DurableObject<Env> {
       await this.ctx.storage.put("name", name);
     }
     this.ensureConnected();
-    return this.current ? { version: this.current.version, config_hash: this.current.config_hash } : null;
+    return this.current
+      ? {
+          version: this.current.version,
+          config_hash: this.current.config_hash,
+          health: this.health?.snapshot() ?? {},
+        }
+      : null;
   }
 
   /** The stored snapshot, still signed: isolates verify it themselves. */
@@ -102,10 +119,43 @@ export class DataPlaneNode extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.ensureConnected();
+    await this.probe();
     if (this.socket && Date.now() - this.lastPing >= PING_INTERVAL * 1000) this.ping();
-    await this.ctx.storage.setAlarm(
-      this.socket ? Date.now() + TICK_MS : Math.max(this.nextDialAt, Date.now() + 1000),
+    const tick = this.socket ? Date.now() + TICK_MS : Math.max(this.nextDialAt, Date.now() + 1000);
+    await this.ctx.storage.setAlarm(Math.min(tick, this.health?.nextDue() ?? tick));
+  }
+
+  /** Runs the health probes that are due; a change of health is reported to the CP at once. */
+  private async probe(): Promise<void> {
+    const health = this.health;
+    if (!health) return;
+    const before = JSON.stringify(health.snapshot());
+    const due = health.due(Date.now());
+    await Promise.all(due.map(async (p) => health.record(p.key, await probeTarget(p), Date.now())));
+    if (JSON.stringify(health.snapshot()) !== before) this.ping();
+  }
+
+  /** Health checks for the config the node holds (what was learned of unchanged targets is kept). */
+  private async loadHealthChecks(): Promise<void> {
+    const conf = dpConf(this.env);
+    if (!conf.ok || !this.current) return;
+    const stored = await this.store.read();
+    if (!stored) return;
+    const opened = await openSnapshot(stored.bytes, snapshotTrust(conf.value));
+    if (!opened.ok) return;
+    const config = opened.value.envelope.config;
+    const next = new ActiveHealth(
+      (config.upstreams ?? []) as unknown as UpstreamWithChecks[],
+      (config.targets ?? []) as unknown as TargetEntity[],
+      Date.now(),
     );
+    next.carryOver(this.health);
+    this.health = next.empty ? undefined : next;
+    const due = this.health?.nextDue();
+    if (due !== undefined && Number.isFinite(due)) {
+      const alarm = await this.ctx.storage.getAlarm();
+      if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(Math.max(due, Date.now()));
+    }
   }
 
   private ensureConnected(): void {
@@ -197,6 +247,11 @@ export class DataPlaneNode extends DurableObject<Env> {
   private ping(error?: Ping["error"]): void {
     const message: Ping = { type: "ping", config_hash: this.current?.config_hash ?? EMPTY_HASH };
     if (error) message.error = error;
+    if (this.health) {
+      message.health = {};
+      for (const [key, up] of Object.entries(this.health.snapshot()))
+        message.health[key] = up ? "HEALTHY" : "UNHEALTHY";
+    }
     try {
       this.socket?.send(JSON.stringify(message));
       this.lastPing = Date.now();
@@ -222,6 +277,7 @@ export class DataPlaneNode extends DurableObject<Env> {
     if (manifest.config_hash !== this.current?.config_hash || manifest.version !== this.current?.version) {
       await this.store.write(manifest, bytes);
       this.current = manifest;
+      await this.loadHealthChecks();
       await this.cache(conf)
         .write(bytes, manifest)
         .catch((e) => console.error(`[lintel] dp: writing the config cache failed: ${e}`));

@@ -137,6 +137,11 @@ export class ControlPlaneHub extends DurableObject<Env> {
     return core.publisher.snapshot?.manifest.config_hash;
   }
 
+  /** What the connected DPs report of each target's health. */
+  async targetHealth(): Promise<Record<string, Array<{ id: string; health: "HEALTHY" | "UNHEALTHY" }>>> {
+    return this.core?.hub.targetHealth() ?? {};
+  }
+
   async dataPlanes(size: number, after: string | undefined, now: number): Promise<DataPlanePage> {
     const core = this.core;
     if (!core) return { data: [] };

@@ -75,6 +75,7 @@ async function admin(
     hostname: new URL(request.url).hostname,
     configuration: { role: "control_plane", database: "postgres", cluster_mtls: conf.cluster_mtls },
     currentHash: () => hub.currentHash(),
+    targetHealth: () => hub.targetHealth(),
     adminToken: conf.admin_token,
     ready: async () => {
       if (schemaReady) return undefined;

@@ -15,6 +15,7 @@ import { mountInfo } from "./info";
 import { notFound, unexpected } from "./kong-response";
 import { openApiDocument } from "./openapi";
 import { mountTags } from "./tags";
+import { mountUpstreamHealth, type TargetHealthReports } from "./upstream-health";
 
 export type AdminDeps = {
   db: Db;
@@ -24,6 +25,8 @@ export type AdminDeps = {
   hostname: string;
   /** The options the node runs with, for `/` (secrets already removed). */
   configuration: Record<string, unknown>;
+  /** What the connected data planes report of targets' health (`/upstreams/{u}/health`). */
+  targetHealth?: () => Promise<TargetHealthReports> | TargetHealthReports;
   /** The config hash the cluster currently publishes. */
   currentHash: () => string | undefined | Promise<string | undefined>;
   /** `admin_token`: when set, every request must carry it in `Kong-Admin-Token`. */
@@ -86,6 +89,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   app.get("/plugins/enabled", (c) => c.json({ enabled_plugins: PLUGINS.map((p) => p.name) }));
 
   const daos = deps.daos;
+  mountUpstreamHealth(app, { daos, nodeId: deps.nodeId, reports: deps.targetHealth ?? (() => ({})) });
   mountConsumerSearch(app, daos);
   for (const name of ENTITY_NAMES) mountEntity(app, daos, daos[name]);
   for (const name of ENTITY_NAMES) {

@@ -52,6 +52,8 @@ export type SessionState = Omit<DpIdentity, "certificate"> & {
   lastSeen: number;
   /** Why this DP is not sent the current config, if it is not. */
   incompatible?: Incompatible;
+  /** What the DP's active health checks last found, by target (`upstream id|host:port`). */
+  health?: Record<string, "HEALTHY" | "UNHEALTHY">;
 };
 
 type Session = SessionState & { socket: DpSocket };
@@ -194,6 +196,7 @@ export class Hub {
           return;
         }
         session.configHash = message.config_hash;
+        if (message.health) session.health = message.health;
         if (message.error) {
           this.opts.log(
             `[lintel] cluster: data plane ${session.nodeId} refused a snapshot: ${JSON.stringify(message.error)}`,
@@ -255,6 +258,16 @@ export class Hub {
         this.opts.saveSession?.(s.socket, undefined);
       }
     }
+  }
+
+  /** What the connected DPs report of each target's health. */
+  targetHealth(): Record<string, Array<{ id: string; health: "HEALTHY" | "UNHEALTHY" }>> {
+    const out: Record<string, Array<{ id: string; health: "HEALTHY" | "UNHEALTHY" }>> = {};
+    for (const s of this.sessions) {
+      for (const [key, health] of Object.entries(s.health ?? {}))
+        (out[key] ??= []).push({ id: s.nodeId, health });
+    }
+    return out;
   }
 
   closeAll(): void {

@@ -165,6 +165,7 @@ export async function startControlPlane(
     hostname: hostname(),
     configuration: { role: conf.role, database: database.describe, cluster_mtls: conf.cluster_mtls },
     currentHash: () => publisher?.snapshot?.manifest.config_hash,
+    targetHealth: () => hub.targetHealth(),
     adminToken: conf.admin_token,
     log,
   });

@@ -13,7 +13,15 @@ export type Ping = {
   config_hash: string;
   /** Why the last snapshot was refused, if it was. */
   error?: { reason: string; version?: number; config_hash?: string };
+  /**
+   * Lintel: what the node's active health checks found, by target (`upstream id|host:port`), for
+   * the CP's `/upstreams/{upstream}/health`.
+   */
+  health?: Record<string, "HEALTHY" | "UNHEALTHY">;
 };
+
+/** Most targets a ping may report on (a bound for what the CP keeps per DP). */
+export const MAX_HEALTH_REPORTS = 10_000;
 
 export type DpMessage = BasicInfo | Ping;
 
@@ -32,6 +40,7 @@ export function parseDpMessage(text: string): DpMessage | undefined {
   const o = m as Record<string, unknown>;
   if (o.type === "basic_info") return validBasicInfo(o) ? (o as BasicInfo) : undefined;
   if (o.type === "ping" && typeof o.config_hash === "string" && /^[0-9a-f]{32}$/.test(o.config_hash)) {
+    if (o.health !== undefined && !validHealth(o.health)) return undefined;
     return o as Ping;
   }
   return undefined;
@@ -53,4 +62,13 @@ function validBasicInfo(o: Record<string, unknown>): boolean {
       typeof (p as Record<string, unknown>).version === "string",
   );
   return pluginsOk && (o.labels === undefined || o.labels === null || isStringMap(o.labels));
+}
+
+function validHealth(h: unknown): boolean {
+  if (typeof h !== "object" || h === null || Array.isArray(h)) return false;
+  const entries = Object.entries(h);
+  return (
+    entries.length <= MAX_HEALTH_REPORTS &&
+    entries.every(([k, v]) => k.length <= 512 && (v === "HEALTHY" || v === "UNHEALTHY"))
+  );
 }
