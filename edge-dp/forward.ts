@@ -1,5 +1,6 @@
 import type { Handle } from "../shared/balancer/address";
 import type { Outcome } from "../shared/balancer/balancer";
+import { http1 } from "./http1";
 import type { ServiceTarget } from "./service-targets";
 
 export type ForwardRequest = {
@@ -62,7 +63,10 @@ export async function forward(
       port = target.port;
     }
     const headers = new Headers(req.headers);
-    headers.set("host", req.host ?? hostFor(req.hostHeader ?? name, port, target.scheme));
+    const host = req.host ?? hostFor(req.hostHeader ?? name, port, target.scheme);
+    headers.set("host", host);
+    // fetch sends the URL's host as Host: another Host needs a connection of our own
+    const ownConnection = host !== hostFor(name, port, target.scheme) && !headers.has("upgrade");
     const url = `${target.scheme}://${name.includes(":") ? `[${name}]` : name}:${port}${req.pathAndQuery}`;
     const controller = new AbortController();
     const timer = setTimeout(
@@ -72,13 +76,24 @@ export async function forward(
     const sentAt = now();
     let outcome: Outcome;
     try {
-      const response = await fetch(url, {
-        method: req.method,
-        headers,
-        body: req.body,
-        redirect: "manual",
-        signal: controller.signal,
-      });
+      const response = ownConnection
+        ? await http1({
+            address: name,
+            port,
+            tls: target.scheme === "https",
+            method: req.method,
+            pathAndQuery: req.pathAndQuery,
+            headers,
+            body: req.body,
+            signal: controller.signal,
+          })
+        : await fetch(url, {
+            method: req.method,
+            headers,
+            body: req.body,
+            redirect: "manual",
+            signal: controller.signal,
+          });
       clearTimeout(timer);
       outcome = { status: response.status };
       if (target.kind === "balancer") target.balancer.report(handle, outcome);

@@ -27,6 +27,13 @@ async function backend(name: string): Promise<Backend> {
   b.server.on("request", (req, res) => {
     b.hits.push(req);
     req.resume();
+    if (req.url?.includes("/chunked")) {
+      // a chunked body, written in parts
+      res.writeHead(200, { "x-backend": name, "set-cookie": ["a=1", "b=2"] });
+      res.write("first,");
+      setTimeout(() => res.end("second"), 20);
+      return;
+    }
     setTimeout(() => {
       res.writeHead(b.status, { "content-type": "application/json", "x-backend": name });
       res.end(JSON.stringify({ backend: name, host: req.headers.host, headers: req.headers, url: req.url }));
@@ -273,6 +280,30 @@ describe("edge DP proxy in workerd", () => {
     for (let i = 0; i < 12; i++) statuses.push((await get("/guarded/x")).status);
     expect(statuses.filter((s) => s === 500)).toHaveLength(2);
     expect(statuses.slice(-6)).toEqual(Array(6).fill(200));
+  });
+
+  it("sends the upstream's host_header with the target's port, and the client's Host with preserve_host", async () => {
+    reset();
+    const up = upstream({ name: "named", host_header: "api.internal" });
+    const named = service({ host: "named", port: 80 });
+    const kept = service({ url: `http://${addr(c())}` });
+    await push(
+      [named, kept],
+      [route({ paths: ["/named"] }, named.id), route({ paths: ["/kept"], preserve_host: true }, kept.id)],
+      { upstreams: [up], targets: [target({ target: addr(c()) }, up.id)] },
+    );
+    const viaHostHeader = await get("/named/x?q=1");
+    expect(viaHostHeader.json()).toMatchObject({ host: `api.internal:${c().port}`, url: "/x?q=1" });
+    const preserved = await dp.mf.dispatchFetch("http://client.example:8000/kept/y", {
+      method: "POST",
+      body: "payload",
+    });
+    const seen = (await preserved.json()) as { host: string; url: string };
+    expect(seen).toMatchObject({ host: "client.example:8000", url: "/y" });
+    expect(c().hits.at(-1)?.headers["content-length"]).toBe("7");
+    const chunked = await dp.mf.dispatchFetch("http://client.example/kept/chunked");
+    expect(await chunked.text()).toBe("first,second");
+    expect(chunked.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
   });
 
   it("writes its own errors in the format the client accepts, with Kong's headers", async () => {
