@@ -264,8 +264,11 @@ export class Hub {
   targetHealth(): Record<string, Array<{ id: string; health: "HEALTHY" | "UNHEALTHY" }>> {
     const out: Record<string, Array<{ id: string; health: "HEALTHY" | "UNHEALTHY" }>> = {};
     for (const s of this.sessions) {
-      for (const [key, health] of Object.entries(s.health ?? {}))
-        (out[key] ??= []).push({ id: s.nodeId, health });
+      for (const [key, health] of Object.entries(s.health ?? {})) {
+        const list = out[key] ?? [];
+        list.push({ id: s.nodeId, health });
+        out[key] = list;
+      }
     }
     return out;
   }
