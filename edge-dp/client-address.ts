@@ -10,6 +10,7 @@ export type ClientAddresses = {
 };
 
 const isTrusted = (ip: string, trusted: readonly Cidr[]): boolean => {
+  if (trusted.length === 0) return false;
   const n = parseIp(ip);
   return n !== undefined && trusted.some((c) => cidrContains(c, n));
 };

@@ -63,7 +63,8 @@ export async function forward(
       name = target.host;
       port = target.port;
     }
-    const headers = new Headers(req.headers);
+    // the caller's copy, Host set again for each try
+    const headers = req.headers;
     const host = req.host ?? hostFor(req.hostHeader ?? name, port, target.scheme);
     headers.set("host", host);
     // fetch sends the URL's host as Host: another Host needs a connection of our own
