@@ -1,5 +1,7 @@
 import { healthKey } from "../shared/balancer/active-health";
 import type { DeclarativeConfig } from "../shared/declarative/config";
+import { ConsumerIndex } from "../shared/plugins/runtime/consumers";
+import { PluginScopes } from "../shared/plugins/runtime/scopes";
 import { compileRouter } from "../shared/router/kong-router";
 import type { Router } from "../shared/router/types";
 import type { Manifest } from "../shared/snapshot/envelope";
@@ -13,6 +15,10 @@ export type CompiledConfig = {
   router: Router;
   /** Where each service's requests go, by service id. */
   services: Map<string, ServiceTarget>;
+  /** Which plugin configuration applies where. */
+  plugins: PluginScopes;
+  /** Consumers and credentials, for the authentication plugins. */
+  consumers: ConsumerIndex;
   /**
    * Takes what the DP node's active health checks found: a target whose state changed there is
    * taken out of (or back into) this isolate's rotation.
@@ -41,6 +47,8 @@ export function compileConfig(
     hash: manifest.config_hash,
     router: compileRouter(config),
     services,
+    plugins: new PluginScopes(config),
+    consumers: new ConsumerIndex(config),
     applyHealth(health) {
       for (const [key, healthy] of Object.entries(health)) {
         if (seen.get(key) === healthy) continue;

@@ -4,6 +4,8 @@ import type { TargetEntity } from "../shared/balancer/balancer";
 import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
 import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
+import { pluginDefinition } from "../shared/plugins/definitions";
+import { HANDLERS } from "../shared/plugins/runtime/pipeline";
 import { openSnapshot } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
@@ -15,6 +17,11 @@ import { SnapshotStore } from "./snapshot-store";
 import { snapshotTrust } from "./snapshot-trust";
 
 const EMPTY_HASH = "0".repeat(32);
+/** The plugins this data plane runs, as it tells the CP (Kong's basic_info). */
+const RUNNABLE_PLUGINS = HANDLERS.map((h) => ({
+  name: h.name,
+  version: pluginDefinition(h.name)?.version ?? KONG_VERSION,
+}));
 /** How often the alarm checks the connection and pings. */
 const TICK_MS = 5_000;
 
@@ -239,7 +246,14 @@ export class DataPlaneNode extends DurableObject<Env> {
     );
     ws.addEventListener("error", (e) => lost(`lost (${(e as ErrorEvent).message ?? "error"})`, false));
     const labels = Object.keys(conf.cluster_dp_labels).length ? conf.cluster_dp_labels : undefined;
-    ws.send(JSON.stringify({ type: "basic_info", plugins: [], labels, lintel_version: LINTEL_VERSION }));
+    ws.send(
+      JSON.stringify({
+        type: "basic_info",
+        plugins: RUNNABLE_PLUGINS,
+        labels,
+        lintel_version: LINTEL_VERSION,
+      }),
+    );
     this.ping();
     console.log(`[lintel] dp: connected to the control plane at ${url.host} as ${this.nodeId}`);
   }

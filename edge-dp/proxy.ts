@@ -1,4 +1,5 @@
 import { valueToHash } from "../shared/balancer/hash-value";
+import { runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { RouterRequest } from "../shared/router/types";
 import { upstreamPathV0 } from "../shared/router/upstream-path";
 import { escapePath, normalizePath } from "../shared/util/path";
@@ -8,6 +9,7 @@ import type { CompiledConfig } from "./compiled-config";
 import type { DpConf } from "./env";
 import { forward } from "./forward";
 import { generated, httpsRequired, NO_ROUTE, NO_SERVICE } from "./kong-responses";
+import { exitResponse, runPlugins } from "./plugins";
 
 const HOP_BY_HOP = [
   "connection",
@@ -55,6 +57,26 @@ export async function proxy(
     return httpsRequired(match.route.https_redirect_status_code, url, id, accept);
   }
   const service = match.service;
+  const client = clientAddresses(request.headers, conf);
+  const headers = new Headers(request.headers);
+
+  // Kong's access phase: plugins may identify the consumer, change the request or answer it
+  let plugged: Awaited<ReturnType<typeof runPlugins>> | undefined;
+  if (config && config.plugins.names.length > 0) {
+    plugged = await runPlugins(
+      request,
+      url,
+      path,
+      scheme,
+      client.real,
+      headers,
+      match.route.id,
+      service?.id,
+      config,
+    );
+    if (plugged.exit) return exitResponse(plugged.exit, plugged, id, accept, started, conf.headers);
+  }
+
   const target = service && config?.services.get(service.id);
   if (!service || !target) return fail(503, NO_SERVICE);
 
@@ -67,9 +89,7 @@ export async function proxy(
     }),
   );
 
-  const client = clientAddresses(request.headers, conf);
   const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
-  const headers = new Headers(request.headers);
   for (const h of HOP_BY_HOP) if (!(websocket && (h === "upgrade" || h === "connection"))) headers.delete(h);
   headers.delete("cf-connecting-ip");
   const incoming = (name: string) => (client.trusted ? request.headers.get(name) : null);
@@ -105,16 +125,19 @@ export async function proxy(
         )
       : { value: "" };
   const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
-  const body = !hasBody
-    ? null
-    : match.route.request_buffering && service.retries > 0
-      ? await request.arrayBuffer()
-      : request.body;
+  const body = plugged?.bodyRead
+    ? await plugged.req.body()
+    : !hasBody
+      ? null
+      : match.route.request_buffering && service.retries > 0
+        ? await request.arrayBuffer()
+        : request.body;
+  const search = plugged ? plugged.search() : url.search;
 
   const proxyLatency = Date.now() - started;
   const result = await forward(target, {
     method: request.method,
-    pathAndQuery: `${upstreamPath}${url.search}`,
+    pathAndQuery: `${upstreamPath}${search}`,
     headers,
     body,
     host: match.route.preserve_host ? url.host : undefined,
@@ -143,6 +166,10 @@ export async function proxy(
     out.set("x-kong-upstream-status", String(upstreamResponse.status));
   if (conf.headers.has("x-kong-request-id")) out.set("x-kong-request-id", id);
   if (hash.setCookie) out.append("set-cookie", hash.setCookie);
+  if (plugged) {
+    plugged.req.responseHeaders.forEach((value, name) => out.set(name, value));
+    runHeaderFilter(plugged.req, plugged.ran, out, upstreamResponse.status);
+  }
   return new Response(upstreamResponse.body, {
     status: upstreamResponse.status,
     statusText: upstreamResponse.statusText,

@@ -1,0 +1,83 @@
+import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
+import type { Exit, PluginRequest } from "../shared/plugins/runtime/types";
+import type { CompiledConfig } from "./compiled-config";
+import { generated } from "./kong-responses";
+
+export type Plugged = Awaited<ReturnType<typeof runAccess>> & {
+  req: PluginRequest;
+  /** Whether a plugin read the body (the proxy then sends what was read). */
+  bodyRead: boolean;
+  /** The query for the service: the client's as it came, unless a plugin changed it. */
+  search(): string;
+};
+
+/** Runs the access phase of the request's plugins. */
+export async function runPlugins(
+  request: Request,
+  url: URL,
+  path: string,
+  scheme: "http" | "https",
+  ip: string,
+  upstreamHeaders: Headers,
+  routeId: string,
+  serviceId: string | undefined,
+  config: CompiledConfig,
+): Promise<Plugged> {
+  const query = new URLSearchParams(url.search);
+  const original = query.toString();
+  let read: Promise<ArrayBuffer | null> | undefined;
+  const req: PluginRequest = {
+    method: request.method,
+    scheme,
+    path,
+    headers: request.headers,
+    upstreamHeaders,
+    query,
+    ip,
+    routeId,
+    serviceId,
+    responseHeaders: new Headers(),
+    body() {
+      read ??= request.body ? request.arrayBuffer() : Promise.resolve(null);
+      return read;
+    },
+  };
+  const result = await runAccess(req, config.plugins, { consumers: config.consumers });
+  return {
+    ...result,
+    req,
+    get bodyRead() {
+      return read !== undefined;
+    },
+    search() {
+      const now = query.toString();
+      return now === original ? url.search : now ? `?${now}` : "";
+    },
+  };
+}
+
+/** A plugin's own answer, with the headers plugins and Kong's `headers` option add. */
+export function exitResponse(
+  exit: Exit,
+  plugged: Plugged,
+  requestId: string,
+  accept: string | null,
+  startedAt: number,
+  enabled: ReadonlySet<string>,
+): Response {
+  let res: Response;
+  if (exit.message !== undefined) {
+    res = generated(exit.status, exit.message, requestId, accept, startedAt, enabled);
+  } else {
+    const body = exit.json !== undefined ? JSON.stringify(exit.json) : (exit.body ?? null);
+    const type = exit.json !== undefined ? "application/json; charset=utf-8" : exit.contentType;
+    res = generated(exit.status, "", requestId, accept, startedAt, enabled);
+    res = new Response(body, { status: exit.status, headers: res.headers });
+    if (type) res.headers.set("content-type", type);
+    else res.headers.delete("content-type");
+  }
+  for (const [name, value] of Object.entries(exit.headers ?? {})) res.headers.set(name, value);
+  plugged.req.responseHeaders.forEach((value, name) => res.headers.set(name, value));
+  runHeaderFilter(plugged.req, plugged.ran, res.headers, exit.status);
+  return res;
+}

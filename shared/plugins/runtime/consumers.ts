@@ -1,0 +1,31 @@
+import type { DeclarativeConfig } from "../../declarative/config";
+import type { Consumer, ConsumerLookup, Credential } from "./types";
+
+/** Consumers and their credentials, indexed once per config: a lookup, never a scan, per request. */
+export class ConsumerIndex implements ConsumerLookup {
+  private readonly byId = new Map<string, Consumer>();
+  private readonly byUsername = new Map<string, Consumer>();
+  private readonly keys = new Map<string, Credential>();
+
+  constructor(config: DeclarativeConfig) {
+    for (const c of (config.consumers ?? []) as unknown as Consumer[]) {
+      const consumer = { id: c.id, username: c.username ?? null, custom_id: c.custom_id ?? null };
+      this.byId.set(c.id, consumer);
+      if (c.username) this.byUsername.set(c.username, consumer);
+    }
+    for (const k of (config.keyauth_credentials ?? []) as unknown as Array<
+      Credential & { key: string; consumer: string | { id: string } }
+    >) {
+      const consumerId = typeof k.consumer === "string" ? k.consumer : k.consumer?.id;
+      if (consumerId) this.keys.set(k.key, { ...k, consumer: { id: consumerId } });
+    }
+  }
+
+  consumer(idOrUsername: string): Consumer | undefined {
+    return this.byId.get(idOrUsername.toLowerCase()) ?? this.byUsername.get(idOrUsername);
+  }
+
+  keyAuth(key: string): Credential | undefined {
+    return this.keys.get(key);
+  }
+}

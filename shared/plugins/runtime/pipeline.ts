@@ -1,0 +1,40 @@
+import { correlationId } from "../handlers/correlation-id";
+import { keyAuth } from "../handlers/key-auth";
+import { requestTermination } from "../handlers/request-termination";
+import type { PluginScopes, ResolvedPlugin } from "./scopes";
+import type { Exit, PluginEnvironment, PluginHandler, PluginRequest } from "./types";
+
+/** The plugins a Lintel data plane runs, highest priority first (Kong's order; equal: by name). */
+export const HANDLERS: readonly PluginHandler<never>[] = (
+  [correlationId, keyAuth, requestTermination] as unknown as PluginHandler<never>[]
+).sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
+
+export const RUNNABLE = new Set(HANDLERS.map((h) => h.name));
+
+type Ran = { handler: PluginHandler<never>; plugin: ResolvedPlugin };
+
+/**
+ * Kong's access phase: each plugin, in priority order, with the configuration the request's
+ * route, service and (once authenticated) consumer select, for its protocols; the first that
+ * answers ends the phase. Returns the plugins that ran, for the response phase.
+ */
+export async function runAccess(
+  req: PluginRequest,
+  scopes: PluginScopes,
+  env: PluginEnvironment,
+): Promise<{ ran: Ran[]; exit?: Exit }> {
+  const ran: Ran[] = [];
+  for (const handler of HANDLERS) {
+    const plugin = scopes.resolve(handler.name, req.routeId, req.serviceId, req.consumer?.id);
+    if (!plugin || !plugin.protocols.includes(req.scheme)) continue;
+    ran.push({ handler, plugin });
+    const exit = await handler.access?.(req, plugin.config as never, env);
+    if (exit) return { ran, exit };
+  }
+  return { ran };
+}
+
+/** Kong's header_filter phase, for the plugins that ran. */
+export function runHeaderFilter(req: PluginRequest, ran: Ran[], headers: Headers, status: number): void {
+  for (const { handler, plugin } of ran) handler.headerFilter?.(req, plugin.config as never, headers, status);
+}

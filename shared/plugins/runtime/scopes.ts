@@ -1,0 +1,55 @@
+import type { DeclarativeConfig } from "../../declarative/config";
+
+type PluginRow = {
+  name: string;
+  enabled?: boolean;
+  protocols?: string[];
+  route?: string | { id: string } | null;
+  service?: string | { id: string } | null;
+  consumer?: string | { id: string } | null;
+  config: Record<string, unknown>;
+};
+
+export type ResolvedPlugin = { config: Record<string, unknown>; protocols: string[] };
+
+const idOf = (v: PluginRow["route"]) => (v == null ? "" : typeof v === "string" ? v : v.id);
+
+/**
+ * Kong's plugin scopes: for a plugin name, the most specific enabled configuration wins, in
+ * Kong's order of combinations (route+service+consumer, route+consumer, service+consumer,
+ * route+service, consumer, route, service, global).
+ */
+export class PluginScopes {
+  private readonly byName = new Map<string, Map<string, ResolvedPlugin>>();
+
+  constructor(config: DeclarativeConfig) {
+    for (const p of (config.plugins ?? []) as unknown as PluginRow[]) {
+      if (p.enabled === false) continue;
+      const key = `${idOf(p.route)}|${idOf(p.service)}|${idOf(p.consumer)}`;
+      const map = this.byName.get(p.name) ?? new Map<string, ResolvedPlugin>();
+      map.set(key, { config: p.config ?? {}, protocols: p.protocols ?? ["http", "https"] });
+      this.byName.set(p.name, map);
+    }
+  }
+
+  /** The names configured anywhere in this config. */
+  get names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  resolve(name: string, route = "", service = "", consumer = ""): ResolvedPlugin | undefined {
+    const map = this.byName.get(name);
+    if (!map) return undefined;
+    const combos = consumer
+      ? [`${route}|${service}|${consumer}`, `${route}||${consumer}`, `|${service}|${consumer}`]
+      : [];
+    combos.push(`${route}|${service}|`);
+    if (consumer) combos.push(`||${consumer}`);
+    combos.push(`${route}||`, `|${service}|`, "||");
+    for (const key of combos) {
+      const hit = map.get(key);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+}

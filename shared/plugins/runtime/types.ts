@@ -1,0 +1,69 @@
+/** A consumer as the plugins see it. */
+export type Consumer = { id: string; username: string | null; custom_id: string | null };
+
+/** A credential that identified a consumer. */
+export type Credential = { id: string; consumer: { id: string } } & Record<string, unknown>;
+
+/**
+ * One request as the plugins see and change it. `upstreamHeaders` and `query` are what will be
+ * sent to the service; a plugin that answers the request itself returns a Response.
+ */
+export type PluginRequest = {
+  method: string;
+  scheme: "http" | "https";
+  /** The normalised path. */
+  path: string;
+  /** The client's headers, as received. */
+  headers: Headers;
+  /** The headers for the service, which plugins change. */
+  upstreamHeaders: Headers;
+  /** The query string for the service, which plugins change. */
+  query: URLSearchParams;
+  /** The client's address (after trusted_ips and real_ip_header). */
+  ip: string;
+  routeId: string | undefined;
+  serviceId: string | undefined;
+  /** Set by an authentication plugin (Kong's kong.client.authenticate). */
+  consumer?: Consumer;
+  credential?: Credential;
+  /** Reads the request body once, for the plugins that need it. */
+  body(): Promise<ArrayBuffer | null>;
+  /** Response headers set by plugins during access (correlation-id's echo, rate limits). */
+  responseHeaders: Headers;
+};
+
+/**
+ * A response a plugin gives instead of the service's: Kong's `kong.response.error` (a `message`
+ * in the format the client accepts) or `kong.response.exit` (a `json` value, or a raw `body`).
+ */
+export type Exit = {
+  status: number;
+  message?: string;
+  json?: unknown;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+};
+
+export interface PluginHandler<C = Record<string, unknown>> {
+  name: string;
+  priority: number;
+  access?(
+    req: PluginRequest,
+    config: C,
+    env: PluginEnvironment,
+  ): Promise<Exit | undefined> | Exit | undefined;
+  /** After the service answered (or a plugin did): may change the response headers. */
+  headerFilter?(req: PluginRequest, config: C, headers: Headers, status: number): void;
+}
+
+/** What plugins may look up in the config, built once per config. */
+export type PluginEnvironment = {
+  consumers: ConsumerLookup;
+};
+
+export interface ConsumerLookup {
+  /** By id or username, as Kong's `anonymous` names one. */
+  consumer(idOrUsername: string): Consumer | undefined;
+  keyAuth(key: string): Credential | undefined;
+}

@@ -1,0 +1,193 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalDp, startLocalDp } from "../../cli/local-dp";
+import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
+import { parseConf } from "../../shared/conf/options";
+import { clusterCertificate } from "../helpers/certs";
+import { freePort } from "../helpers/ports";
+import { freshPostgres } from "../helpers/postgres";
+import { startUpstream } from "../helpers/upstream";
+import { waitFor } from "../helpers/wait";
+
+/**
+ * Plugins configured through the Admin API of a real CP, run by a DP in workerd against a real
+ * upstream: key-auth, request-termination, correlation-id, and Kong's scope precedence.
+ */
+describe("plugins on the edge DP, configured through the Admin API", () => {
+  let dir: string;
+  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let cp: ControlPlane;
+  let dp: LocalDp;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${cp.adminUrl}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: r.status, json: r.status === 204 ? null : await r.json() };
+  };
+  const get = async (path: string, init?: RequestInit) => {
+    const r = await fetch(`${dp.url}${path}`, init);
+    const text = await r.text();
+    return { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) };
+  };
+  /**
+   * The answer to a request once the DP's isolate has the CP's current config: isolates pick up a
+   * new config off the request path, so the request is repeated until it gets `status`.
+   */
+  const eventually = async (status: number, path: string, init?: RequestInit) => {
+    await cp.publisher.schedule(); // a snapshot with every write so far
+    return waitFor(`${path} to answer ${status}`, async () => {
+      const r = await get(path, init);
+      return r.status === status ? r : undefined;
+    });
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "lintel-plugins-"));
+    const certs = await clusterCertificate(dir);
+    pg = await freshPostgres();
+    upstream = await startUpstream();
+    const clusterPort = await freePort();
+    const conf = parseConf({
+      prefix: join(dir, "cp"),
+      admin_listen: `127.0.0.1:${await freePort()}`,
+      cluster_listen: `127.0.0.1:${clusterPort}`,
+      cluster_cert: certs.cert,
+      cluster_cert_key: certs.key,
+    });
+    if (!conf.ok) throw new Error(conf.error.join());
+    cp = await startControlPlane(conf.value, { env: { DATABASE_URL: pg.url }, log: () => {} });
+    dp = await startLocalDp({
+      prefix: join(dir, "dp"),
+      host: "127.0.0.1",
+      port: await freePort(),
+      bindings: {
+        KONG_CLUSTER_CERT: certs.certPem,
+        KONG_CLUSTER_CERT_KEY: certs.keyPem,
+        KONG_CLUSTER_CONTROL_PLANE: `ws://127.0.0.1:${clusterPort}`,
+        KONG_CONFIG_CHECK_INTERVAL: "0.05",
+      },
+    });
+    expect((await admin("POST", "/services", { name: "echo", url: upstream.url })).status).toBe(201);
+    expect((await admin("POST", "/services/echo/routes", { name: "open", paths: ["/open"] })).status).toBe(
+      201,
+    );
+    expect(
+      (await admin("POST", "/services/echo/routes", { name: "locked", paths: ["/locked"] })).status,
+    ).toBe(201);
+    expect((await admin("POST", "/consumers", { username: "ann", custom_id: "c-1" })).status).toBe(201);
+    expect((await admin("POST", "/consumers", { username: "bob" })).status).toBe(201);
+    expect((await admin("POST", "/consumers/ann/key-auth", { key: "ann-key" })).status).toBe(201);
+    expect((await admin("POST", "/consumers/bob/key-auth", { key: "bob-key" })).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await dp?.close();
+    await cp?.close();
+    await pg?.drop();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("key-auth: refuses without a key and with a wrong one, lets a consumer in with Kong's headers", async () => {
+    expect(
+      (
+        await admin("POST", "/routes/locked/plugins", {
+          name: "key-auth",
+          config: { hide_credentials: true },
+        })
+      ).status,
+    ).toBe(201);
+    const none = await eventually(401, "/locked/x");
+    expect(none.json()).toEqual({
+      message: "No API key found in request",
+      request_id: none.headers.get("x-kong-request-id"),
+    });
+    expect(none.headers.get("www-authenticate")).toBe("Key");
+    const wrong = await get("/locked/x", { headers: { apikey: "nope" } });
+    expect([wrong.status, wrong.json().message]).toEqual([401, "Unauthorized"]);
+    const dup = await get("/locked/x?apikey=a&apikey=b");
+    expect([dup.status, dup.json().message]).toEqual([401, "Duplicate API key found"]);
+
+    const ok = await get("/locked/x?apikey=ann-key&keep=1");
+    expect(ok.status).toBe(200);
+    const seen = upstream.seen.at(-1);
+    expect(seen?.headers).toMatchObject({ "x-consumer-username": "ann", "x-consumer-custom-id": "c-1" });
+    expect(seen?.headers["x-credential-identifier"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen?.url).toBe("/x?keep=1"); // hide_credentials took the key out
+    expect((await get("/open/x")).status).toBe(200);
+  });
+
+  it("applies a consumer's own configuration once key-auth has identified the consumer (Kong's scopes)", async () => {
+    const bob = (await admin("GET", "/consumers/bob")).json;
+    expect(
+      (
+        await admin("POST", "/plugins", {
+          name: "request-termination",
+          consumer: { id: bob.id },
+          config: { status_code: 403, message: "bob is on holiday" },
+        })
+      ).status,
+    ).toBe(201);
+    const asBob = await eventually(403, "/locked/x", { headers: { apikey: "bob-key" } });
+    expect(asBob.json()).toEqual({ message: "bob is on holiday" });
+    expect((await get("/locked/x", { headers: { apikey: "ann-key" } })).status).toBe(200);
+  });
+
+  it("key-auth with anonymous lets an unknown client in as the anonymous consumer", async () => {
+    const anon = (await admin("POST", "/consumers", { username: "anonymous" })).json;
+    const plugin = (await admin("GET", "/routes/locked/plugins")).json.data.find(
+      (p: { name: string }) => p.name === "key-auth",
+    );
+    expect((await admin("PATCH", `/plugins/${plugin.id}`, { config: { anonymous: anon.id } })).status).toBe(
+      200,
+    );
+    await eventually(200, "/locked/x");
+    expect(upstream.seen.at(-1)?.headers).toMatchObject({
+      "x-consumer-username": "anonymous",
+      "x-anonymous-consumer": "true",
+    });
+  });
+
+  it("request-termination answers on a route without a service, and correlation-id tags both ways", async () => {
+    expect((await admin("POST", "/routes", { name: "maintenance", paths: ["/maintenance"] })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await admin("POST", "/routes/maintenance/plugins", {
+          name: "request-termination",
+          config: { status_code: 503, body: "<h1>back soon</h1>", content_type: "text/html" },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await admin("POST", "/plugins", {
+          name: "correlation-id",
+          config: { echo_downstream: true, generator: "uuid" },
+        })
+      ).status,
+    ).toBe(201);
+    const down = await eventually(503, "/maintenance");
+    expect([down.status, down.text, down.headers.get("content-type")]).toEqual([
+      503,
+      "<h1>back soon</h1>",
+      "text/html",
+    ]);
+    expect(down.headers.get("kong-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const tagged = await waitFor("correlation ids", async () => {
+      const r = await get("/open/x");
+      return r.headers.get("kong-request-id") ? r : undefined;
+    });
+    const id = tagged.headers.get("kong-request-id");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(upstream.seen.at(-1)?.headers["kong-request-id"]).toBe(id);
+    const kept = await get("/open/x", { headers: { "kong-request-id": "mine" } });
+    expect(kept.headers.get("kong-request-id")).toBe("mine");
+  });
+});
