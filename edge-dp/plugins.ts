@@ -77,7 +77,9 @@ export function exitResponse(
     else res.headers.delete("content-type");
   }
   for (const [name, value] of Object.entries(exit.headers ?? {})) res.headers.set(name, value);
-  plugged.req.responseHeaders.forEach((value, name) => res.headers.set(name, value));
+  plugged.req.responseHeaders.forEach((value, name) => {
+    res.headers.set(name, value);
+  });
   runHeaderFilter(plugged.req, plugged.ran, res.headers, exit.status);
   return res;
 }

@@ -167,7 +167,9 @@ export async function proxy(
   if (conf.headers.has("x-kong-request-id")) out.set("x-kong-request-id", id);
   if (hash.setCookie) out.append("set-cookie", hash.setCookie);
   if (plugged) {
-    plugged.req.responseHeaders.forEach((value, name) => out.set(name, value));
+    plugged.req.responseHeaders.forEach((value, name) => {
+      out.set(name, value);
+    });
     runHeaderFilter(plugged.req, plugged.ran, out, upstreamResponse.status);
   }
   return new Response(upstreamResponse.body, {
