@@ -190,4 +190,53 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
     const kept = await get("/open/x", { headers: { "kong-request-id": "mine" } });
     expect(kept.headers.get("kong-request-id")).toBe("mine");
   });
+
+  it("acl lets in the consumers of an allowed group, with their groups for the service", async () => {
+    expect((await admin("POST", "/services/echo/routes", { name: "staff", paths: ["/staff"] })).status).toBe(
+      201,
+    );
+    expect((await admin("POST", "/routes/staff/plugins", { name: "key-auth" })).status).toBe(201);
+    expect(
+      (await admin("POST", "/routes/staff/plugins", { name: "acl", config: { allow: ["staff"] } })).status,
+    ).toBe(201);
+    expect((await admin("POST", "/consumers/ann/acls", { group: "staff" })).status).toBe(201);
+    expect((await admin("POST", "/consumers/ann/acls", { group: "ops" })).status).toBe(201);
+    const bob = await eventually(403, "/staff/x", { headers: { apikey: "bob-key" } });
+    expect(bob.json().message).toBe("You cannot consume this service");
+    expect((await get("/staff/x", { headers: { apikey: "ann-key" } })).status).toBe(200);
+    expect(upstream.seen.at(-1)?.headers["x-consumer-groups"]).toBe("staff, ops");
+  });
+
+  it("ip-restriction refuses a denied client address, request-size-limiting an oversized body", async () => {
+    expect(
+      (await admin("POST", "/services/echo/routes", { name: "guarded", paths: ["/guarded"] })).status,
+    ).toBe(201);
+    expect(
+      (
+        await admin("POST", "/routes/guarded/plugins", {
+          name: "ip-restriction",
+          config: { deny: ["0.0.0.0/0", "::/0"] },
+        })
+      ).status,
+    ).toBe(201);
+    const denied = await eventually(403, "/guarded/x");
+    expect(denied.json().message).toMatch(/^IP address not allowed: /);
+
+    expect((await admin("POST", "/services/echo/routes", { name: "small", paths: ["/small"] })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await admin("POST", "/routes/small/plugins", {
+          name: "request-size-limiting",
+          config: { allowed_payload_size: 1, size_unit: "kilobytes" },
+        })
+      ).status,
+    ).toBe(201);
+    const big = await eventually(413, "/small/x", { method: "POST", body: "x".repeat(2000) });
+    expect(big.json().message).toBe("Request size limit exceeded");
+    const ok = await get("/small/x", { method: "POST", body: "x".repeat(500) });
+    expect(ok.status).toBe(200);
+    expect(upstream.seen.at(-1)?.body).toHaveLength(500);
+  });
 });

@@ -6,6 +6,7 @@ export class ConsumerIndex implements ConsumerLookup {
   private readonly byId = new Map<string, Consumer>();
   private readonly byUsername = new Map<string, Consumer>();
   private readonly keys = new Map<string, Credential>();
+  private readonly acls = new Map<string, string[]>();
 
   constructor(config: DeclarativeConfig) {
     for (const c of (config.consumers ?? []) as unknown as Consumer[]) {
@@ -19,6 +20,20 @@ export class ConsumerIndex implements ConsumerLookup {
       const consumerId = typeof k.consumer === "string" ? k.consumer : k.consumer?.id;
       if (consumerId) this.keys.set(k.key, { ...k, consumer: { id: consumerId } });
     }
+    for (const a of (config.acls ?? []) as unknown as Array<{
+      group: string;
+      consumer: string | { id: string };
+    }>) {
+      const consumerId = typeof a.consumer === "string" ? a.consumer : a.consumer?.id;
+      if (!consumerId) continue;
+      const list = this.acls.get(consumerId) ?? [];
+      list.push(a.group);
+      this.acls.set(consumerId, list);
+    }
+  }
+
+  groups(consumerId: string): string[] {
+    return this.acls.get(consumerId) ?? [];
   }
 
   consumer(idOrUsername: string): Consumer | undefined {

@@ -1,12 +1,22 @@
+import { acl } from "../handlers/acl";
 import { correlationId } from "../handlers/correlation-id";
+import { ipRestriction } from "../handlers/ip-restriction";
 import { keyAuth } from "../handlers/key-auth";
+import { requestSizeLimiting } from "../handlers/request-size-limiting";
 import { requestTermination } from "../handlers/request-termination";
 import type { PluginScopes, ResolvedPlugin } from "./scopes";
 import type { Exit, PluginEnvironment, PluginHandler, PluginRequest } from "./types";
 
 /** The plugins a Lintel data plane runs, highest priority first (Kong's order; equal: by name). */
 export const HANDLERS: readonly PluginHandler<never>[] = (
-  [correlationId, keyAuth, requestTermination] as unknown as PluginHandler<never>[]
+  [
+    correlationId,
+    ipRestriction,
+    keyAuth,
+    requestSizeLimiting,
+    acl,
+    requestTermination,
+  ] as unknown as PluginHandler<never>[]
 ).sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
 
 export const RUNNABLE = new Set(HANDLERS.map((h) => h.name));

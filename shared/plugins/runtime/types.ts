@@ -66,4 +66,6 @@ export interface ConsumerLookup {
   /** By id or username, as Kong's `anonymous` names one. */
   consumer(idOrUsername: string): Consumer | undefined;
   keyAuth(key: string): Credential | undefined;
+  /** A consumer's ACL groups, in Kong's order. */
+  groups(consumerId: string): string[];
 }
