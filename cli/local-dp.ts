@@ -60,7 +60,10 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
     scriptPath: script,
     modulesRoot: dirname(script),
     compatibilityDate: COMPATIBILITY_DATE,
-    durableObjects: { DP_NODE: { className: "DataPlaneNode", useSQLite: true } },
+    durableObjects: {
+      DP_NODE: { className: "DataPlaneNode", useSQLite: true },
+      RATE_LIMITS: { className: "RateLimitCounter", useSQLite: true },
+    },
     durableObjectsPersist: join(opts.prefix, "dp", "state"),
     kvNamespaces: ["CONFIG_CACHE"],
     kvPersist: join(opts.prefix, "dp", "kv"),

@@ -1,10 +1,13 @@
 import { type Conf, fromEnvironment, parseConf } from "../shared/conf/options";
 import { err, ok, type Result } from "../shared/util/result";
 import type { DataPlaneNode } from "./dp-node";
+import type { RateLimitCounter } from "./rate-counter";
 
 /** The edge-dp Worker's bindings: Kong's options as `KONG_*` variables, plus the DP node namespace. */
 export type Env = {
   DP_NODE: DurableObjectNamespace<DataPlaneNode>;
+  /** The counters of the rate-limiting plugin. */
+  RATE_LIMITS?: DurableObjectNamespace<RateLimitCounter>;
   /** Optional: the config cache for cold starts (`data_plane_config_cache_mode`). */
   CONFIG_CACHE?: KVNamespace;
   KONG_CLUSTER_CERT?: string;

@@ -1,3 +1,4 @@
+import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { Exit, PluginRequest } from "../shared/plugins/runtime/types";
 import type { CompiledConfig } from "./compiled-config";
@@ -22,6 +23,7 @@ export async function runPlugins(
   routeId: string,
   serviceId: string | undefined,
   config: CompiledConfig,
+  counters: RateCounters,
 ): Promise<Plugged> {
   const query = new URLSearchParams(url.search);
   const original = query.toString();
@@ -42,7 +44,7 @@ export async function runPlugins(
       return read;
     },
   };
-  const result = await runAccess(req, config.plugins, { consumers: config.consumers });
+  const result = await runAccess(req, config.plugins, { consumers: config.consumers, counters });
   return {
     ...result,
     req,

@@ -1,4 +1,5 @@
 import { valueToHash } from "../shared/balancer/hash-value";
+import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { RouterRequest } from "../shared/router/types";
 import { upstreamPathV0 } from "../shared/router/upstream-path";
@@ -33,6 +34,7 @@ export async function proxy(
   request: Request,
   config: CompiledConfig | undefined,
   conf: Pick<DpConf, "headers" | "headers_upstream" | "trusted_ips" | "real_ip_header" | "real_ip_recursive">,
+  counters: RateCounters,
 ): Promise<Response> {
   const started = Date.now();
   const id = requestId();
@@ -73,6 +75,7 @@ export async function proxy(
       match.route.id,
       service?.id,
       config,
+      counters,
     );
     if (plugged.exit) return exitResponse(plugged.exit, plugged, id, accept, started, conf.headers);
   }

@@ -1,8 +1,10 @@
 import { ConfigHolder } from "./config-holder";
 import { dpConf, type Env } from "./env";
 import { proxy } from "./proxy";
+import { edgeCounters } from "./rate-counter";
 
 export { DataPlaneNode } from "./dp-node";
+export { RateLimitCounter } from "./rate-counter";
 
 const holder = new ConfigHolder();
 
@@ -16,6 +18,6 @@ export default {
     }
     const colo = (request.cf?.colo as string | undefined) ?? "local";
     const config = await holder.get(env, conf.value, colo, ctx);
-    return proxy(request, config, conf.value);
+    return proxy(request, config, conf.value, edgeCounters(env, colo));
   },
 } satisfies ExportedHandler<Env>;

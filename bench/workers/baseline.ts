@@ -3,6 +3,7 @@
  * bundle options, same Durable Object binding), that forwards every request to the upstream.
  */
 export { DataPlaneNode } from "../../edge-dp/dp-node";
+export { RateLimitCounter } from "../../edge-dp/rate-counter";
 
 export default {
   fetch(request: Request, env: { BENCH_UPSTREAM: string }): Promise<Response> {

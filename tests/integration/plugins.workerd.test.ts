@@ -239,4 +239,40 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
     expect(ok.status).toBe(200);
     expect(upstream.seen.at(-1)?.body).toHaveLength(500);
   });
+
+  it("rate-limiting: Kong's headers and 429, local counts per DP node, cluster counts shared, exact under concurrency", async () => {
+    const route = async (name: string, config: Record<string, unknown>) => {
+      expect((await admin("POST", "/services/echo/routes", { name, paths: [`/${name}`] })).status).toBe(201);
+      expect((await admin("POST", `/routes/${name}/plugins`, { name: "rate-limiting", config })).status).toBe(
+        201,
+      );
+    };
+    await route("local-limit", { day: 3, limit_by: "ip", policy: "local" });
+    await route("cluster-limit", { day: 3, limit_by: "ip", policy: "cluster" });
+    await route("burst", { day: 10, limit_by: "ip", policy: "cluster" });
+    const first = await eventually(200, "/local-limit/x");
+    expect(first.headers.get("x-ratelimit-limit-day")).toBe("3");
+    expect(first.headers.get("x-ratelimit-remaining-day")).toBe("2");
+    expect(first.headers.get("ratelimit-limit")).toBe("3");
+    expect(first.headers.get("ratelimit-reset")).toMatch(/^\d+$/);
+    expect((await get("/local-limit/x")).headers.get("ratelimit-remaining")).toBe("1");
+    expect((await get("/local-limit/x")).status).toBe(200);
+    const limited = await get("/local-limit/x");
+    expect(limited.status).toBe(429);
+    expect(limited.json().message).toBe("API rate limit exceeded");
+    expect(limited.headers.get("retry-after")).toBe(limited.headers.get("ratelimit-reset"));
+    expect(limited.headers.get("x-ratelimit-remaining-day")).toBe("0");
+    // another colo's DP node counts on its own under `local`...
+    const elsewhere = (path: string) =>
+      dp.mf.dispatchFetch(`${dp.url}${path}`, { cf: { colo: "elsewhere" } as never });
+    expect((await elsewhere("/local-limit/x")).status).toBe(200);
+    // ...and shares the count under `cluster`
+    expect((await get("/cluster-limit/x")).status).toBe(200);
+    expect((await elsewhere("/cluster-limit/x")).status).toBe(200);
+    expect((await get("/cluster-limit/x")).status).toBe(200);
+    expect((await elsewhere("/cluster-limit/x")).status).toBe(429);
+    const burst = await Promise.all(Array.from({ length: 25 }, () => get("/burst/x")));
+    expect(burst.filter((r) => r.status === 200)).toHaveLength(10);
+    expect(burst.filter((r) => r.status === 429)).toHaveLength(15);
+  });
 });

@@ -2,6 +2,7 @@ import { acl } from "../handlers/acl";
 import { correlationId } from "../handlers/correlation-id";
 import { ipRestriction } from "../handlers/ip-restriction";
 import { keyAuth } from "../handlers/key-auth";
+import { rateLimiting } from "../handlers/rate-limiting";
 import { requestSizeLimiting } from "../handlers/request-size-limiting";
 import { requestTermination } from "../handlers/request-termination";
 import type { PluginScopes, ResolvedPlugin } from "./scopes";
@@ -15,6 +16,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     keyAuth,
     requestSizeLimiting,
     acl,
+    rateLimiting,
     requestTermination,
   ] as unknown as PluginHandler<never>[]
 ).sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
@@ -38,7 +40,7 @@ export async function runAccess(
     const plugin = scopes.resolve(handler.name, req.routeId, req.serviceId, req.consumer?.id);
     if (!plugin || !plugin.protocols.includes(req.scheme)) continue;
     ran.push({ handler, plugin });
-    const exit = await handler.access?.(req, plugin.config as never, env);
+    const exit = await handler.access?.(req, plugin.config as never, env, plugin.scope);
     if (exit) return { ran, exit };
   }
   return { ran };

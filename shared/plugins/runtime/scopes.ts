@@ -10,7 +10,12 @@ type PluginRow = {
   config: Record<string, unknown>;
 };
 
-export type ResolvedPlugin = { config: Record<string, unknown>; protocols: string[] };
+export type ResolvedPlugin = {
+  config: Record<string, unknown>;
+  protocols: string[];
+  /** The plugin entity's own route and service: Kong scopes its counters by them. */
+  scope: string;
+};
 
 const idOf = (v: PluginRow["route"]) => (v == null ? "" : typeof v === "string" ? v : v.id);
 
@@ -27,7 +32,11 @@ export class PluginScopes {
       if (p.enabled === false) continue;
       const key = `${idOf(p.route)}|${idOf(p.service)}|${idOf(p.consumer)}`;
       const map = this.byName.get(p.name) ?? new Map<string, ResolvedPlugin>();
-      map.set(key, { config: p.config ?? {}, protocols: p.protocols ?? ["http", "https"] });
+      map.set(key, {
+        config: p.config ?? {},
+        protocols: p.protocols ?? ["http", "https"],
+        scope: `${idOf(p.route)}:${idOf(p.service)}`,
+      });
       this.byName.set(p.name, map);
     }
   }

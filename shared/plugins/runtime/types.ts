@@ -1,3 +1,5 @@
+import type { RateCounters } from "../handlers/rate-limiting";
+
 /** A consumer as the plugins see it. */
 export type Consumer = { id: string; username: string | null; custom_id: string | null };
 
@@ -48,10 +50,12 @@ export type Exit = {
 export interface PluginHandler<C = Record<string, unknown>> {
   name: string;
   priority: number;
+  /** `scope`: the plugin entity's own route and service (Kong keys its counters by them). */
   access?(
     req: PluginRequest,
     config: C,
     env: PluginEnvironment,
+    scope?: string,
   ): Promise<Exit | undefined> | Exit | undefined;
   /** After the service answered (or a plugin did): may change the response headers. */
   headerFilter?(req: PluginRequest, config: C, headers: Headers, status: number): void;
@@ -60,6 +64,7 @@ export interface PluginHandler<C = Record<string, unknown>> {
 /** What plugins may look up in the config, built once per config. */
 export type PluginEnvironment = {
   consumers: ConsumerLookup;
+  counters: RateCounters;
 };
 
 export interface ConsumerLookup {

@@ -1,0 +1,66 @@
+import { DurableObject } from "cloudflare:workers";
+import type { RateCounters, Window } from "../shared/plugins/handlers/rate-limiting";
+import type { Env } from "./env";
+
+const EXPIRATION: Record<string, number> = {
+  second: 1,
+  minute: 60,
+  hour: 3600,
+  day: 86400,
+  month: 2592000,
+  year: 31536000,
+};
+
+type Count = { count: number; until: number };
+
+/**
+ * The counters of one rate-limiting subject (a plugin's scope and a client's identifier): every
+ * window of a request checked and counted in one step, so concurrent requests cannot pass a limit
+ * together. Counts are kept in storage, so they survive the object being moved or evicted.
+ */
+export class RateLimitCounter extends DurableObject<Env> {
+  async hit(windows: Window[]): Promise<{ usage: number[]; stop: boolean }> {
+    const now = Date.now();
+    const stored = await this.ctx.storage.get<Count>(windows.map((w) => w.key));
+    const usage = windows.map((w) => {
+      const c = stored.get(w.key);
+      return c && c.until > now ? c.count : 0;
+    });
+    const stop = windows.some((w, i) => (usage[i] ?? 0) >= w.limit);
+    if (!stop) {
+      const next: Record<string, Count> = {};
+      windows.forEach((w, i) => {
+        const start = Number(w.key.slice(w.key.indexOf(":") + 1));
+        next[w.key] = { count: (usage[i] ?? 0) + 1, until: start + (EXPIRATION[w.period] ?? 1) * 1000 };
+      });
+      await this.ctx.storage.put(next);
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + 60_000);
+    }
+    return { usage, stop };
+  }
+
+  /** Forgets windows that are over. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const all = await this.ctx.storage.list<Count>();
+    const over = [...all].filter(([, c]) => c.until <= now).map(([k]) => k);
+    for (let i = 0; i < over.length; i += 128) await this.ctx.storage.delete(over.slice(i, i + 128));
+    if (all.size > over.length) await this.ctx.storage.setAlarm(now + 60_000);
+  }
+}
+
+/**
+ * Kong's policies at the edge: `local` counts in the data plane node's colo, one object per
+ * subject there; `cluster` in one object per subject for the whole cluster, wherever the request
+ * arrives.
+ */
+export function edgeCounters(env: Env, colo: string): RateCounters {
+  return {
+    async hit(policy, subject, windows) {
+      const ns = env.RATE_LIMITS;
+      if (!ns) throw new Error("the RATE_LIMITS Durable Object binding is missing (wrangler.toml)");
+      const name = policy === "cluster" ? `cluster:${subject}` : `local:${colo}:${subject}`;
+      return ns.get(ns.idFromName(name)).hit(windows);
+    },
+  };
+}
