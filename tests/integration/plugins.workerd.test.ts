@@ -275,4 +275,39 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
     expect(burst.filter((r) => r.status === 200)).toHaveLength(10);
     expect(burst.filter((r) => r.status === 429)).toHaveLength(15);
   });
+
+  it("basic-auth: Kong's hashed passwords, Proxy-Authorization first, hide_credentials", async () => {
+    expect(
+      (await admin("POST", "/consumers/ann/basic-auth", { username: "ann-basic", password: "s3cret" }))
+        .status,
+    ).toBe(201);
+    expect((await admin("POST", "/services/echo/routes", { name: "basic", paths: ["/basic"] })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await admin("POST", "/routes/basic/plugins", {
+          name: "basic-auth",
+          config: { hide_credentials: true },
+        })
+      ).status,
+    ).toBe(201);
+    const none = await eventually(401, "/basic/x");
+    expect(none.headers.get("www-authenticate")).toBe('Basic realm="service"');
+    const basic = (user: string, pass: string) => `Basic ${btoa(`${user}:${pass}`)}`;
+    expect((await get("/basic/x", { headers: { authorization: basic("ann-basic", "wrong") } })).status).toBe(
+      401,
+    );
+    expect((await get("/basic/x", { headers: { authorization: "Bearer x" } })).status).toBe(401);
+    const ok = await get("/basic/x", { headers: { authorization: basic("ann-basic", "s3cret") } });
+    expect(ok.status).toBe(200);
+    const seen = upstream.seen.at(-1)?.headers;
+    expect(seen?.["x-consumer-username"]).toBe("ann");
+    expect(seen?.["x-credential-identifier"]).toBe("ann-basic");
+    expect(seen?.authorization).toBeUndefined();
+    const viaProxy = await get("/basic/x", {
+      headers: { "proxy-authorization": basic("ann-basic", "s3cret"), authorization: basic("nobody", "x") },
+    });
+    expect(viaProxy.status).toBe(200);
+  });
 });

@@ -7,6 +7,7 @@ export class ConsumerIndex implements ConsumerLookup {
   private readonly byUsername = new Map<string, Consumer>();
   private readonly keys = new Map<string, Credential>();
   private readonly acls = new Map<string, string[]>();
+  private readonly basic = new Map<string, Credential & { username: string; password: string }>();
 
   constructor(config: DeclarativeConfig) {
     for (const c of (config.consumers ?? []) as unknown as Consumer[]) {
@@ -20,6 +21,11 @@ export class ConsumerIndex implements ConsumerLookup {
       const consumerId = typeof k.consumer === "string" ? k.consumer : k.consumer?.id;
       if (consumerId) this.keys.set(k.key, { ...k, consumer: { id: consumerId } });
     }
+    type Basic = Credential & { username: string; password: string; consumer: string | { id: string } };
+    for (const b of (config.basicauth_credentials ?? []) as unknown as Basic[]) {
+      const consumerId = typeof b.consumer === "string" ? b.consumer : b.consumer?.id;
+      if (consumerId) this.basic.set(b.username, { ...b, consumer: { id: consumerId } });
+    }
     for (const a of (config.acls ?? []) as unknown as Array<{
       group: string;
       consumer: string | { id: string };
@@ -30,6 +36,10 @@ export class ConsumerIndex implements ConsumerLookup {
       list.push(a.group);
       this.acls.set(consumerId, list);
     }
+  }
+
+  basicAuth(username: string): (Credential & { username: string; password: string }) | undefined {
+    return this.basic.get(username);
   }
 
   groups(consumerId: string): string[] {

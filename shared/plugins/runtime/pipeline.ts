@@ -1,4 +1,5 @@
 import { acl } from "../handlers/acl";
+import { basicAuth } from "../handlers/basic-auth";
 import { correlationId } from "../handlers/correlation-id";
 import { ipRestriction } from "../handlers/ip-restriction";
 import { keyAuth } from "../handlers/key-auth";
@@ -14,6 +15,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     correlationId,
     ipRestriction,
     keyAuth,
+    basicAuth,
     requestSizeLimiting,
     acl,
     rateLimiting,

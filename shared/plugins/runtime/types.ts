@@ -71,6 +71,8 @@ export interface ConsumerLookup {
   /** By id or username, as Kong's `anonymous` names one. */
   consumer(idOrUsername: string): Consumer | undefined;
   keyAuth(key: string): Credential | undefined;
+  /** A basic-auth credential by username; its `password` is Kong's hash. */
+  basicAuth(username: string): (Credential & { username: string; password: string }) | undefined;
   /** A consumer's ACL groups, in Kong's order. */
   groups(consumerId: string): string[];
 }
