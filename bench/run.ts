@@ -67,6 +67,15 @@ const post = (path: string, body: unknown) =>
   });
 await post("/services", { name: "bench", url: upstream.url });
 await post("/services/bench/routes", { paths: ["/bench"], strip_path: false });
+// the same service behind key-auth and rate-limiting (limits far above the load)
+await post("/services/bench/routes", { name: "plugged", paths: ["/plugged"], strip_path: false });
+await post("/routes/plugged/plugins", { name: "key-auth" });
+await post("/routes/plugged/plugins", {
+  name: "rate-limiting",
+  config: { second: 1_000_000, limit_by: "consumer", policy: "local" },
+});
+await post("/consumers", { username: "bench" });
+await post("/consumers/bench/key-auth", { key: "bench-key" });
 const waitServed = (path: string) => waitServedOn(dp.url, path);
 async function waitServedOn(base: string, path: string, deadline = 10_000) {
   const start = performance.now();
@@ -79,14 +88,25 @@ async function waitServedOn(base: string, path: string, deadline = 10_000) {
   }
 }
 await waitServed("/bench/warm");
+await waitServed("/plugged/warm?apikey=bench-key");
 
 log(`proxy: ${ROUNDS} interleaved rounds of ${SECONDS} s per target, ${CONCURRENCY} connections`);
 const proxyResults = await compare(
-  { direct: `${upstream.url}/bench/x`, baseline: `${bareUrl}/bench/x`, lintel: `${dp.url}/bench/x` },
+  {
+    direct: `${upstream.url}/bench/x`,
+    baseline: `${bareUrl}/bench/x`,
+    lintel: `${dp.url}/bench/x`,
+    plugins: `${dp.url}/plugged/x?apikey=bench-key`,
+  },
   { concurrency: CONCURRENCY, ms: SECONDS * 1000, rounds: ROUNDS },
 );
 type Result = NonNullable<(typeof proxyResults)[string]>;
-const { direct, baseline, lintel } = proxyResults as { direct: Result; baseline: Result; lintel: Result };
+const { direct, baseline, lintel, plugins } = proxyResults as {
+  direct: Result;
+  baseline: Result;
+  lintel: Result;
+  plugins: Result;
+};
 
 log(`propagation: ${WRITES} writes`);
 const propagation = await measurePropagation(post, waitServed, "p");
@@ -197,7 +217,7 @@ ratios, not the absolute numbers, across machines.
 - Client: ${baseline.client}, ${CONCURRENCY} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s per target, median
   round reported; upstream: a Node http server in the benchmark's process
 
-## Proxy throughput and latency, no plugins
+## Proxy throughput and latency
 
 Baseline: a bare pass-through Worker (one \`fetch\` to the upstream, \`bench/workers/baseline.ts\`) served
 the same way as the DP: same bundling, same workerd, same Durable Object binding.
@@ -207,8 +227,11 @@ the same way as the DP: same bundling, same workerd, same Durable Object binding
 ${row("upstream directly (no Worker)", direct)}
 ${row("bare pass-through Worker (baseline)", baseline)}
 ${row("Lintel DP (router, headers, proxy)", lintel)}
+${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
 
-Target (DESIGN.md): Lintel ≥ 90 % of the baseline.
+Target (DESIGN.md): Lintel ≥ 90 % of the baseline. With plugins, key-auth looks the key up in an
+index built with the config, and rate-limiting counts each request in the Durable Object of its
+subject: one call per request, checked and counted in one step.
 
 ## Admin API write → data plane serving it
 
