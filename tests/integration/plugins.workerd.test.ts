@@ -310,4 +310,32 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
     });
     expect(viaProxy.status).toBe(200);
   });
+
+  it("cors: answers a preflight at the edge and adds Kong's headers to the service's answers", async () => {
+    expect((await admin("POST", "/services/echo/routes", { name: "cors", paths: ["/cors"] })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await admin("POST", "/routes/cors/plugins", {
+          name: "cors",
+          config: { origins: ["https://app.example"], max_age: 60 },
+        })
+      ).status,
+    ).toBe(201);
+    const before = upstream.seen.length;
+    const preflight = await eventually(200, "/cors/x", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "PUT" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(preflight.headers.get("access-control-max-age")).toBe("60");
+    expect(upstream.seen.length).toBe(before); // the service never saw it
+    const simple = await get("/cors/x", { headers: { origin: "https://app.example" } });
+    expect([
+      simple.status,
+      simple.headers.get("access-control-allow-origin"),
+      simple.headers.get("vary"),
+    ]).toEqual([200, "https://app.example", "Origin"]);
+  });
 });

@@ -1,6 +1,7 @@
 import { acl } from "../handlers/acl";
 import { basicAuth } from "../handlers/basic-auth";
 import { correlationId } from "../handlers/correlation-id";
+import { cors } from "../handlers/cors";
 import { ipRestriction } from "../handlers/ip-restriction";
 import { keyAuth } from "../handlers/key-auth";
 import { rateLimiting } from "../handlers/rate-limiting";
@@ -13,6 +14,7 @@ import type { Exit, PluginEnvironment, PluginHandler, PluginRequest } from "./ty
 export const HANDLERS: readonly PluginHandler<never>[] = (
   [
     correlationId,
+    cors,
     ipRestriction,
     keyAuth,
     basicAuth,
