@@ -338,4 +338,54 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
       simple.headers.get("vary"),
     ]).toEqual([200, "https://app.example", "Origin"]);
   });
+
+  it("jwt: HS256 and RS256 tokens against consumers' credentials, with Kong's errors", async () => {
+    const { SignJWT, exportSPKI, generateKeyPair } = await import("jose");
+    const rsa = await generateKeyPair("RS256");
+    expect((await admin("POST", "/consumers/ann/jwt", { key: "ann-iss", secret: "ann-secret" })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await admin("POST", "/consumers/bob/jwt", {
+          key: "bob-iss",
+          algorithm: "RS256",
+          rsa_public_key: await exportSPKI(rsa.publicKey),
+        })
+      ).status,
+    ).toBe(201);
+    expect((await admin("POST", "/services/echo/routes", { name: "jwt", paths: ["/jwt"] })).status).toBe(201);
+    expect(
+      (await admin("POST", "/routes/jwt/plugins", { name: "jwt", config: { claims_to_verify: ["exp"] } }))
+        .status,
+    ).toBe(201);
+    const hs = (claims: Record<string, unknown>, secret = "ann-secret") =>
+      new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+    const soon = Math.floor(Date.now() / 1000) + 600;
+    const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
+
+    const none = await eventually(401, "/jwt/x");
+    expect(none.json()).toEqual({ message: "Unauthorized" });
+    expect(none.headers.get("www-authenticate")).toBe("Bearer");
+    const forged = await get("/jwt/x", bearer(await hs({ iss: "ann-iss", exp: soon }, "wrong")));
+    expect([forged.status, forged.json()]).toEqual([401, { message: "Invalid signature" }]);
+    const expired = await get("/jwt/x", bearer(await hs({ iss: "ann-iss", exp: 1000 })));
+    expect([expired.status, expired.json()]).toEqual([401, { exp: "token expired" }]);
+    const stranger = await get("/jwt/x", bearer(await hs({ iss: "nobody", exp: soon })));
+    expect(stranger.json()).toEqual({ message: "No credentials found for given 'iss'" });
+
+    const ok = await get("/jwt/x", bearer(await hs({ iss: "ann-iss", exp: soon })));
+    expect(ok.status).toBe(200);
+    expect(upstream.seen.at(-1)?.headers).toMatchObject({
+      "x-consumer-username": "ann",
+      "x-credential-identifier": "ann-iss",
+    });
+    const rs = await new SignJWT({ iss: "bob-iss", exp: soon })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(rsa.privateKey);
+    expect((await get(`/jwt/x?jwt=${rs}`)).status).toBe(200);
+    expect(upstream.seen.at(-1)?.headers["x-consumer-username"]).toBe("bob");
+    const wrongAlg = await get("/jwt/x", bearer(await hs({ iss: "bob-iss", exp: soon })));
+    expect(wrongAlg.json()).toEqual({ message: "Invalid algorithm" });
+  });
 });

@@ -1,5 +1,5 @@
 import type { DeclarativeConfig } from "../../declarative/config";
-import type { Consumer, ConsumerLookup, Credential } from "./types";
+import type { Consumer, ConsumerLookup, Credential, JwtSecret } from "./types";
 
 /** Consumers and their credentials, indexed once per config: a lookup, never a scan, per request. */
 export class ConsumerIndex implements ConsumerLookup {
@@ -7,6 +7,7 @@ export class ConsumerIndex implements ConsumerLookup {
   private readonly byUsername = new Map<string, Consumer>();
   private readonly keys = new Map<string, Credential>();
   private readonly acls = new Map<string, string[]>();
+  private readonly jwts = new Map<string, JwtSecret>();
   private readonly basic = new Map<string, Credential & { username: string; password: string }>();
 
   constructor(config: DeclarativeConfig) {
@@ -20,6 +21,12 @@ export class ConsumerIndex implements ConsumerLookup {
     >) {
       const consumerId = typeof k.consumer === "string" ? k.consumer : k.consumer?.id;
       if (consumerId) this.keys.set(k.key, { ...k, consumer: { id: consumerId } });
+    }
+    for (const j of (config.jwt_secrets ?? []) as unknown as Array<
+      JwtSecret & { consumer: string | { id: string } }
+    >) {
+      const consumerId = typeof j.consumer === "string" ? j.consumer : j.consumer?.id;
+      if (consumerId) this.jwts.set(j.key, { ...j, consumer: { id: consumerId } });
     }
     type Basic = Credential & { username: string; password: string; consumer: string | { id: string } };
     for (const b of (config.basicauth_credentials ?? []) as unknown as Basic[]) {
@@ -40,6 +47,10 @@ export class ConsumerIndex implements ConsumerLookup {
 
   basicAuth(username: string): (Credential & { username: string; password: string }) | undefined {
     return this.basic.get(username);
+  }
+
+  jwtSecret(key: string): JwtSecret | undefined {
+    return this.jwts.get(key);
   }
 
   groups(consumerId: string): string[] {

@@ -3,6 +3,7 @@ import { basicAuth } from "../handlers/basic-auth";
 import { correlationId } from "../handlers/correlation-id";
 import { cors } from "../handlers/cors";
 import { ipRestriction } from "../handlers/ip-restriction";
+import { jwt } from "../handlers/jwt";
 import { keyAuth } from "../handlers/key-auth";
 import { rateLimiting } from "../handlers/rate-limiting";
 import { requestSizeLimiting } from "../handlers/request-size-limiting";
@@ -16,6 +17,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     correlationId,
     cors,
     ipRestriction,
+    jwt,
     keyAuth,
     basicAuth,
     requestSizeLimiting,

@@ -3,6 +3,13 @@ import type { RateCounters } from "../handlers/rate-limiting";
 /** A consumer as the plugins see it. */
 export type Consumer = { id: string; username: string | null; custom_id: string | null };
 
+export type JwtSecret = Credential & {
+  key: string;
+  secret: string | null;
+  algorithm: string | null;
+  rsa_public_key: string | null;
+};
+
 /** A credential that identified a consumer. */
 export type Credential = { id: string; consumer: { id: string } } & Record<string, unknown>;
 
@@ -73,6 +80,8 @@ export interface ConsumerLookup {
   keyAuth(key: string): Credential | undefined;
   /** A basic-auth credential by username; its `password` is Kong's hash. */
   basicAuth(username: string): (Credential & { username: string; password: string }) | undefined;
+  /** A JWT credential by its key (the `iss` claim by default). */
+  jwtSecret(key: string): JwtSecret | undefined;
   /** A consumer's ACL groups, in Kong's order. */
   groups(consumerId: string): string[];
 }
