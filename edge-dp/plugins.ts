@@ -24,6 +24,7 @@ export async function runPlugins(
   serviceId: string | undefined,
   config: CompiledConfig,
   counters: RateCounters,
+  captures: Record<string, string> | undefined,
 ): Promise<Plugged> {
   const query = new URLSearchParams(url.search);
   const original = query.toString();
@@ -39,6 +40,7 @@ export async function runPlugins(
     routeId,
     serviceId,
     responseHeaders: new Headers(),
+    captures,
     body() {
       read ??= request.body ? request.arrayBuffer() : Promise.resolve(null);
       return read;

@@ -76,6 +76,7 @@ export async function proxy(
       service?.id,
       config,
       counters,
+      match.captures,
     );
     if (plugged.exit) return exitResponse(plugged.exit, plugged, id, accept, started, conf.headers);
   }
@@ -84,12 +85,13 @@ export async function proxy(
   if (!service || !target) return fail(503, NO_SERVICE);
 
   const upstreamPath = escapePath(
-    upstreamPathV0({
-      requestPath: path,
-      matchedPath: match.matchedPath,
-      stripPath: match.route.strip_path,
-      servicePath: service.path,
-    }),
+    plugged?.req.upstreamPath ??
+      upstreamPathV0({
+        requestPath: path,
+        matchedPath: match.matchedPath,
+        stripPath: match.route.strip_path,
+        servicePath: service.path,
+      }),
   );
 
   const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -139,7 +141,7 @@ export async function proxy(
 
   const proxyLatency = Date.now() - started;
   const result = await forward(target, {
-    method: request.method,
+    method: plugged?.req.upstreamMethod ?? request.method,
     pathAndQuery: `${upstreamPath}${search}`,
     headers,
     body,

@@ -394,4 +394,43 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
     const wrongAlg = await get("/jwt/x", bearer(await hs({ iss: "carol-iss", exp: soon })));
     expect(wrongAlg.json()).toEqual({ message: "Invalid algorithm" });
   });
+
+  it("request-transformer: headers and query string changed in Kong's order, with templates, method and path", async () => {
+    expect(
+      (
+        await admin("POST", "/services/echo/routes", {
+          name: "transform",
+          paths: ["~/transform/(?<user>\\w+)"],
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await admin("POST", "/routes/transform/plugins", {
+          name: "request-transformer",
+          config: {
+            http_method: "PUT",
+            remove: { headers: ["x-secret"], querystring: ["drop"] },
+            rename: { headers: ["x-old:x-new"] },
+            replace: { querystring: ["mode:$(headers.x-mode)"], uri: "/users/$(uri_captures.user)" },
+            add: { headers: ["x-user:$(uri_captures.user)", "x-kept:no"], querystring: ["added:1"] },
+            append: { headers: ["x-multi:b"] },
+          },
+        })
+      ).status,
+    ).toBe(201);
+    // the route may reach the DP a moment before its plugin: wait for the transformation
+    const seen = await waitFor("the transformed request", async () => {
+      const r = await get("/transform/ann?drop=1&mode=old&keep=2", {
+        headers: { "x-secret": "s", "x-old": "o", "x-mode": "fast", "x-kept": "yes", "x-multi": "a" },
+      });
+      return r.status === 200 && r.json().method === "PUT" ? r.json() : undefined;
+    });
+    const url = new URL(seen.url, "http://x");
+    expect(url.pathname).toBe("/users/ann");
+    expect(Object.fromEntries(url.searchParams)).toEqual({ mode: "fast", keep: "2", added: "1" });
+    expect(seen.headers).toMatchObject({ "x-new": "o", "x-user": "ann", "x-kept": "yes", "x-multi": "a, b" });
+    expect(seen.headers["x-secret"]).toBeUndefined();
+    expect(seen.headers["x-old"]).toBeUndefined();
+  });
 });

@@ -8,6 +8,7 @@ import { keyAuth } from "../handlers/key-auth";
 import { rateLimiting } from "../handlers/rate-limiting";
 import { requestSizeLimiting } from "../handlers/request-size-limiting";
 import { requestTermination } from "../handlers/request-termination";
+import { requestTransformer } from "../handlers/request-transformer";
 import type { PluginScopes, ResolvedPlugin } from "./scopes";
 import type { Exit, PluginEnvironment, PluginHandler, PluginRequest } from "./types";
 
@@ -22,6 +23,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     basicAuth,
     requestSizeLimiting,
     acl,
+    requestTransformer,
     rateLimiting,
     requestTermination,
   ] as unknown as PluginHandler<never>[]

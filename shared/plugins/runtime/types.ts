@@ -39,6 +39,12 @@ export type PluginRequest = {
   body(): Promise<ArrayBuffer | null>;
   /** Response headers set by plugins during access (correlation-id's echo, rate limits). */
   responseHeaders: Headers;
+  /** The route's regex captures (Kong's uri_captures), when it has any. */
+  captures?: Record<string, string>;
+  /** Set by a plugin: the method for the service instead of the client's. */
+  upstreamMethod?: string;
+  /** Set by a plugin: the path for the service instead of the routed one. */
+  upstreamPath?: string;
 };
 
 /**
