@@ -251,10 +251,16 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
         201,
       );
     };
-    await route("local-limit", { day: 3, limit_by: "ip", policy: "local" });
+    // created last, so that a DP serving its limit has the other two as well (snapshots are whole)
     await route("cluster-limit", { day: 3, limit_by: "ip", policy: "cluster" });
     await route("burst", { day: 10, limit_by: "ip", policy: "cluster" });
-    const first = await eventually(200, "/local-limit/x");
+    await route("local-limit", { day: 3, limit_by: "ip", policy: "local" });
+    await cp.publisher.schedule();
+    // the route may reach the DP a moment before its plugin: wait for the plugin's headers
+    const first = await waitFor("rate limits on the route", async () => {
+      const r = await get("/local-limit/x");
+      return r.headers.get("x-ratelimit-limit-day") ? r : undefined;
+    });
     expect(first.headers.get("x-ratelimit-limit-day")).toBe("3");
     expect(first.headers.get("x-ratelimit-remaining-day")).toBe("2");
     expect(first.headers.get("ratelimit-limit")).toBe("3");
@@ -327,14 +333,21 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
         })
       ).status,
     ).toBe(201);
-    const before = upstream.seen.length;
-    const preflight = await eventually(200, "/cors/x", {
+    await cp.publisher.schedule();
+    const preflightInit = {
       method: "OPTIONS",
       headers: { origin: "https://app.example", "access-control-request-method": "PUT" },
+    };
+    // the route may reach the DP a moment before its plugin: wait for the plugin's answer
+    const preflight = await waitFor("the preflight answered at the edge", async () => {
+      const r = await get("/cors/x", preflightInit);
+      return r.headers.get("access-control-allow-origin") ? r : undefined;
     });
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(preflight.headers.get("access-control-max-age")).toBe("60");
-    expect(upstream.seen.length).toBe(before); // the service never saw it
+    const before = upstream.seen.length;
+    await get("/cors/x", preflightInit);
+    expect(upstream.seen.length).toBe(before); // the service never sees a preflight
     const simple = await get("/cors/x", { headers: { origin: "https://app.example" } });
     expect([
       simple.status,
