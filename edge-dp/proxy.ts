@@ -1,6 +1,6 @@
 import { valueToHash } from "../shared/balancer/hash-value";
 import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
-import { runHeaderFilter } from "../shared/plugins/runtime/pipeline";
+import { rewritesBody, runBodyFilter, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { RouterRequest } from "../shared/router/types";
 import { upstreamPathV0 } from "../shared/router/upstream-path";
 import { escapePath, normalizePath } from "../shared/util/path";
@@ -176,6 +176,14 @@ export async function proxy(
       out.set(name, value);
     });
     runHeaderFilter(plugged.req, plugged.ran, out, upstreamResponse.status);
+    if (rewritesBody(plugged.ran) && upstreamResponse.body) {
+      const body = runBodyFilter(plugged.req, plugged.ran, await upstreamResponse.text(), out);
+      return new Response(body, {
+        status: upstreamResponse.status,
+        statusText: upstreamResponse.statusText,
+        headers: out,
+      });
+    }
   }
   return new Response(upstreamResponse.body, {
     status: upstreamResponse.status,

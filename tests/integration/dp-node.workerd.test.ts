@@ -74,7 +74,14 @@ describe("edge DP node in workerd", () => {
       replay: new ReplayGuard(),
     });
     expect(verified.ok && verified.value.claims.node_id).toBe(query.get("node_id"));
-    expect(cp.messages[0]).toMatchObject({ type: "basic_info", plugins: [] });
+    // the plugins this DP runs, so that the CP sends it configs that use them
+    expect(cp.messages[0]).toMatchObject({
+      type: "basic_info",
+      plugins: expect.arrayContaining([
+        { name: "key-auth", version: "3.10.0" },
+        { name: "rate-limiting", version: "3.10.0" },
+      ]),
+    });
     expect(lastPing()?.config_hash).toBe("0".repeat(32));
     expect(await status("/dp")).toBe(404);
   });

@@ -446,4 +446,40 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
     expect(seen.headers["x-secret"]).toBeUndefined();
     expect(seen.headers["x-old"]).toBeUndefined();
   });
+
+  it("response-transformer: response headers and the keys of a JSON body", async () => {
+    expect(
+      (await admin("POST", "/services/echo/routes", { name: "reshape", paths: ["/reshape"] })).status,
+    ).toBe(201);
+    expect(
+      (
+        await admin("POST", "/routes/reshape/plugins", {
+          name: "response-transformer",
+          config: {
+            remove: { headers: ["x-upstream"], json: ["headers"] },
+            rename: { json: ["url:path"] },
+            add: {
+              headers: ["x-added:yes"],
+              json: ["version:2", "flag:true"],
+              json_types: ["number", "boolean"],
+            },
+            append: { json: ["method:again"] },
+          },
+        })
+      ).status,
+    ).toBe(201);
+    await cp.publisher.schedule();
+    const reshaped = await waitFor("the reshaped response", async () => {
+      const r = await get("/reshape/x");
+      return r.headers.get("x-added") ? r : undefined;
+    });
+    expect(reshaped.headers.get("x-upstream")).toBeNull();
+    expect(reshaped.json()).toEqual({
+      method: ["GET", "again"],
+      path: "/x",
+      body: "",
+      version: 2,
+      flag: true,
+    });
+  });
 });

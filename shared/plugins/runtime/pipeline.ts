@@ -9,6 +9,7 @@ import { rateLimiting } from "../handlers/rate-limiting";
 import { requestSizeLimiting } from "../handlers/request-size-limiting";
 import { requestTermination } from "../handlers/request-termination";
 import { requestTransformer } from "../handlers/request-transformer";
+import { responseTransformer } from "../handlers/response-transformer";
 import type { PluginScopes, ResolvedPlugin } from "./scopes";
 import type { Exit, PluginEnvironment, PluginHandler, PluginRequest } from "./types";
 
@@ -24,6 +25,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     requestSizeLimiting,
     acl,
     requestTransformer,
+    responseTransformer,
     rateLimiting,
     requestTermination,
   ] as unknown as PluginHandler<never>[]
@@ -52,6 +54,19 @@ export async function runAccess(
     if (exit) return { ran, exit };
   }
   return { ran };
+}
+
+/** Whether a plugin that ran may rewrite the response body (which must then be buffered). */
+export function rewritesBody(ran: Ran[]): boolean {
+  return ran.some((r) => r.handler.bodyFilter !== undefined);
+}
+
+/** Kong's body_filter phase over the whole body, for the plugins that ran. */
+export function runBodyFilter(req: PluginRequest, ran: Ran[], body: string, headers: Headers): string {
+  let out = body;
+  for (const { handler, plugin } of ran)
+    out = handler.bodyFilter?.(req, plugin.config as never, out, headers) ?? out;
+  return out;
 }
 
 /** Kong's header_filter phase, for the plugins that ran. */

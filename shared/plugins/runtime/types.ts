@@ -72,6 +72,11 @@ export interface PluginHandler<C = Record<string, unknown>> {
   ): Promise<Exit | undefined> | Exit | undefined;
   /** After the service answered (or a plugin did): may change the response headers. */
   headerFilter?(req: PluginRequest, config: C, headers: Headers, status: number): void;
+  /**
+   * The service's whole body, for a plugin that rewrites it: the new body, or undefined to leave
+   * it as it is. The proxy buffers a body only when a plugin that ran has this phase.
+   */
+  bodyFilter?(req: PluginRequest, config: C, body: string, headers: Headers): string | undefined;
 }
 
 /** What plugins may look up in the config, built once per config. */
