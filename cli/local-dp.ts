@@ -33,8 +33,15 @@ export type LocalDp = {
   close(): Promise<void>;
 };
 
-/** Bundles the edge-dp Worker as `wrangler deploy` would. */
-export async function bundleEdgeDp(outfile: string, entry = join(ROOT, "edge-dp/worker.ts")): Promise<void> {
+/**
+ * Bundles a Worker as `wrangler deploy` would (`node:*` left to the runtime, for a Worker with
+ * `nodejs_compat`).
+ */
+export async function bundleWorker(
+  entry: string,
+  outfile: string,
+  opts: { nodeCompat?: boolean } = {},
+): Promise<void> {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
     entryPoints: [entry],
@@ -45,9 +52,14 @@ export async function bundleEdgeDp(outfile: string, entry = join(ROOT, "edge-dp/
     target: "es2022",
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
-    external: ["cloudflare:*"],
+    external: opts.nodeCompat ? ["cloudflare:*", "node:*"] : ["cloudflare:*"],
     logLevel: "error",
   });
+}
+
+/** Bundles the edge-dp Worker as `wrangler deploy` would. */
+export function bundleEdgeDp(outfile: string, entry = join(ROOT, "edge-dp/worker.ts")): Promise<void> {
+  return bundleWorker(entry, outfile);
 }
 
 /** Runs the edge-dp Worker in workerd (Miniflare) on `host:port`, state kept under the prefix. */

@@ -1,15 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { RateCounters, Window } from "../shared/plugins/handlers/rate-limiting";
+import { EXPIRATION, type RateCounters, type Window } from "../shared/plugins/handlers/rate-limiting";
 import type { Env } from "./env";
-
-const EXPIRATION: Record<string, number> = {
-  second: 1,
-  minute: 60,
-  hour: 3600,
-  day: 86400,
-  month: 2592000,
-  year: 31536000,
-};
 
 type Count = { count: number; until: number };
 

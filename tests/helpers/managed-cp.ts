@@ -1,8 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
+import { bundleWorker } from "../../cli/local-dp";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -16,20 +15,8 @@ export type ManagedCp = {
 };
 
 /** Bundles the managed CP Worker as `wrangler deploy` would. */
-export async function bundleManagedCp(outfile: string): Promise<void> {
-  mkdirSync(dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, "managed-cp/worker.ts")],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "error",
-  });
+export function bundleManagedCp(outfile: string): Promise<void> {
+  return bundleWorker(join(ROOT, "managed-cp/worker.ts"), outfile, { nodeCompat: true });
 }
 
 /** Runs the managed CP Worker in workerd (Miniflare) with the given bindings. */

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalDp, startLocalDp } from "../../cli/local-dp";
-import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
-import { parseConf } from "../../shared/conf/options";
-import { clusterCertificate } from "../helpers/certs";
-import { freePort } from "../helpers/ports";
-import { freshPostgres } from "../helpers/postgres";
+import type { LocalDp } from "../../cli/local-dp";
+import type { ControlPlane } from "../../control-plane/node/control-plane";
+import { type Hybrid, startHybrid } from "../helpers/hybrid";
 import { waitFor } from "../helpers/wait";
 
 type Backend = { name: string; port: number; server: Server; statusHealth: number; probes: number };
@@ -34,8 +28,7 @@ async function backend(name: string): Promise<Backend> {
  * what the data plane found.
  */
 describe("active health checks, DP node to isolates to control plane", () => {
-  let dir: string;
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let hybrid: Hybrid;
   let cp: ControlPlane;
   let dp: LocalDp;
   let good: Backend;
@@ -48,41 +41,16 @@ describe("active health checks, DP node to isolates to control plane", () => {
     });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-health-"));
-    const certs = await clusterCertificate(dir);
-    pg = await freshPostgres();
+    hybrid = await startHybrid("health");
+    ({ cp, dp } = hybrid);
     good = await backend("good");
     flaky = await backend("flaky");
-    const clusterPort = await freePort();
-    const conf = parseConf({
-      prefix: join(dir, "cp"),
-      admin_listen: `127.0.0.1:${await freePort()}`,
-      cluster_listen: `127.0.0.1:${clusterPort}`,
-      cluster_cert: certs.cert,
-      cluster_cert_key: certs.key,
-    });
-    if (!conf.ok) throw new Error(conf.error.join());
-    cp = await startControlPlane(conf.value, { env: { DATABASE_URL: pg.url }, log: () => {} });
-    dp = await startLocalDp({
-      prefix: join(dir, "dp"),
-      host: "127.0.0.1",
-      port: await freePort(),
-      bindings: {
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_CLUSTER_CONTROL_PLANE: `ws://127.0.0.1:${clusterPort}`,
-        KONG_CONFIG_CHECK_INTERVAL: "0.05",
-      },
-    });
   });
 
   afterAll(async () => {
-    await dp?.close();
-    await cp?.close();
-    await pg?.drop();
+    await hybrid?.close();
     good?.server.close();
     flaky?.server.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const backendsSeen = async (n: number) => {

@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalDp, startLocalDp } from "../../cli/local-dp";
-import { type ControlPlane, startControlPlane } from "../../control-plane/node/control-plane";
-import { parseConf } from "../../shared/conf/options";
-import { clusterCertificate } from "../helpers/certs";
-import { freePort } from "../helpers/ports";
-import { freshPostgres } from "../helpers/postgres";
+import type { LocalDp } from "../../cli/local-dp";
+import type { ControlPlane } from "../../control-plane/node/control-plane";
+import { type Hybrid, startHybrid } from "../helpers/hybrid";
 import { startUpstream } from "../helpers/upstream";
 import { waitFor } from "../helpers/wait";
 
@@ -16,8 +10,7 @@ import { waitFor } from "../helpers/wait";
  * upstream: key-auth, request-termination, correlation-id, and Kong's scope precedence.
  */
 describe("plugins on the edge DP, configured through the Admin API", () => {
-  let dir: string;
-  let pg: Awaited<ReturnType<typeof freshPostgres>>;
+  let hybrid: Hybrid;
   let cp: ControlPlane;
   let dp: LocalDp;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
@@ -47,31 +40,9 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "lintel-plugins-"));
-    const certs = await clusterCertificate(dir);
-    pg = await freshPostgres();
+    hybrid = await startHybrid("plugins");
+    ({ cp, dp } = hybrid);
     upstream = await startUpstream();
-    const clusterPort = await freePort();
-    const conf = parseConf({
-      prefix: join(dir, "cp"),
-      admin_listen: `127.0.0.1:${await freePort()}`,
-      cluster_listen: `127.0.0.1:${clusterPort}`,
-      cluster_cert: certs.cert,
-      cluster_cert_key: certs.key,
-    });
-    if (!conf.ok) throw new Error(conf.error.join());
-    cp = await startControlPlane(conf.value, { env: { DATABASE_URL: pg.url }, log: () => {} });
-    dp = await startLocalDp({
-      prefix: join(dir, "dp"),
-      host: "127.0.0.1",
-      port: await freePort(),
-      bindings: {
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_CLUSTER_CONTROL_PLANE: `ws://127.0.0.1:${clusterPort}`,
-        KONG_CONFIG_CHECK_INTERVAL: "0.05",
-      },
-    });
     expect((await admin("POST", "/services", { name: "echo", url: upstream.url })).status).toBe(201);
     expect((await admin("POST", "/services/echo/routes", { name: "open", paths: ["/open"] })).status).toBe(
       201,
@@ -86,11 +57,8 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
   });
 
   afterAll(async () => {
-    await dp?.close();
-    await cp?.close();
-    await pg?.drop();
+    await hybrid?.close();
     await upstream?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("key-auth: refuses without a key and with a wrong one, lets a consumer in with Kong's headers", async () => {

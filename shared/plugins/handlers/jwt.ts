@@ -1,4 +1,5 @@
 import { compactVerify, importSPKI } from "jose";
+import { JWT_ALGORITHMS } from "../../entities/credentials";
 import { base64ToBytes, fromUtf8, utf8 } from "../../util/bytes";
 import type { Exit, JwtSecret, PluginHandler, PluginRequest } from "../runtime/types";
 import { setConsumer } from "./key-auth";
@@ -16,21 +17,7 @@ type Config = {
   realm: string | null;
 };
 
-const ALGORITHMS = new Set([
-  "HS256",
-  "HS384",
-  "HS512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "EdDSA",
-]);
+const ALGORITHMS = new Set<string>(JWT_ALGORITHMS);
 
 /** Imported verification keys, by credential and algorithm: imported once, not per request. */
 const keys = new Map<string, Promise<CryptoKey | Uint8Array>>();

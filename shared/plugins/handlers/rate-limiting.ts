@@ -3,7 +3,7 @@ import type { PluginHandler, PluginRequest } from "../runtime/types";
 type Period = "second" | "minute" | "hour" | "day" | "month" | "year";
 const PERIODS: Period[] = ["second", "minute", "hour", "day", "month", "year"];
 /** Kong's EXPIRATION (kong/plugins/rate-limiting/expiration.lua), seconds. */
-const EXPIRATION: Record<Period, number> = {
+export const EXPIRATION: Record<Period, number> = {
   second: 1,
   minute: 60,
   hour: 3600,
