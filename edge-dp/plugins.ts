@@ -1,8 +1,12 @@
+import type { LogSink } from "../shared/plugins/handlers/http-log";
 import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { Exit, PluginRequest } from "../shared/plugins/runtime/types";
 import type { CompiledConfig } from "./compiled-config";
 import { generated } from "./kong-responses";
+
+/** What plugins use at the edge besides the config: rate-limiting counters and the log queue. */
+export type EdgeServices = { counters: RateCounters; logs: LogSink };
 
 export type Plugged = Awaited<ReturnType<typeof runAccess>> & {
   req: PluginRequest;
@@ -23,7 +27,7 @@ export async function runPlugins(
   routeId: string,
   serviceId: string | undefined,
   config: CompiledConfig,
-  counters: RateCounters,
+  edge: EdgeServices,
   captures: Record<string, string> | undefined,
 ): Promise<Plugged> {
   const query = new URLSearchParams(url.search);
@@ -46,7 +50,11 @@ export async function runPlugins(
       return read;
     },
   };
-  const result = await runAccess(req, config.plugins, { consumers: config.consumers, counters });
+  const result = await runAccess(req, config.plugins, {
+    consumers: config.consumers,
+    counters: edge.counters,
+    logs: edge.logs,
+  });
   return {
     ...result,
     req,

@@ -1,6 +1,5 @@
 import { valueToHash } from "../shared/balancer/hash-value";
-import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
-import { rewritesBody, runBodyFilter, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
+import { rewritesBody, runBodyFilter, runHeaderFilter, runLog } from "../shared/plugins/runtime/pipeline";
 import type { RouterRequest } from "../shared/router/types";
 import { upstreamPathV0 } from "../shared/router/upstream-path";
 import { escapePath, normalizePath } from "../shared/util/path";
@@ -10,7 +9,8 @@ import type { CompiledConfig } from "./compiled-config";
 import type { DpConf } from "./env";
 import { forward } from "./forward";
 import { generated, httpsRequired, NO_ROUTE, NO_SERVICE } from "./kong-responses";
-import { exitResponse, runPlugins } from "./plugins";
+import { logEntry } from "./log-entry";
+import { type EdgeServices, exitResponse, runPlugins } from "./plugins";
 
 const HOP_BY_HOP = [
   "connection",
@@ -34,7 +34,7 @@ export async function proxy(
   request: Request,
   config: CompiledConfig | undefined,
   conf: Pick<DpConf, "headers" | "headers_upstream" | "trusted_ips" | "real_ip_header" | "real_ip_recursive">,
-  counters: RateCounters,
+  edge: EdgeServices,
 ): Promise<Response> {
   const started = Date.now();
   const id = requestId();
@@ -75,14 +75,46 @@ export async function proxy(
       match.route.id,
       service?.id,
       config,
-      counters,
+      edge,
       match.captures,
     );
-    if (plugged.exit) return exitResponse(plugged.exit, plugged, id, accept, started, conf.headers);
   }
+  // Kong's log phase, once the response is known
+  const done = (
+    res: Response,
+    source: "upstream" | "kong",
+    details: Partial<Parameters<typeof logEntry>[0]> = {},
+  ) => {
+    if (plugged) {
+      const p = plugged;
+      runLog(
+        p.req,
+        p.ran,
+        () =>
+          logEntry({
+            request,
+            url,
+            req: p.req,
+            match,
+            response: res,
+            source,
+            startedAt: started,
+            ...details,
+          }),
+        {
+          consumers: (config as CompiledConfig).consumers,
+          counters: edge.counters,
+          logs: edge.logs,
+        },
+      );
+    }
+    return res;
+  };
+  if (plugged?.exit)
+    return done(exitResponse(plugged.exit, plugged, id, accept, started, conf.headers), "kong");
 
   const target = service && config?.services.get(service.id);
-  if (!service || !target) return fail(503, NO_SERVICE);
+  if (!service || !target) return done(fail(503, NO_SERVICE), "kong");
 
   const upstreamPath = escapePath(
     plugged?.req.upstreamPath ??
@@ -152,15 +184,24 @@ export async function proxy(
     readTimeout: service.read_timeout,
     valueToHash: hash.value,
   });
-  if ("status" in result) return fail(result.status, result.message);
+  if ("status" in result) return done(fail(result.status, result.message), "kong", { tries: result.tries });
 
   const upstreamResponse = result.response;
+  const logDetails = {
+    upstreamUri: `${upstreamPath}${search}`,
+    tries: result.tries,
+    proxyLatency,
+    upstreamLatency: result.upstreamLatency,
+  };
   if (upstreamResponse.webSocket) {
-    return new Response(null, {
-      status: 101,
-      webSocket: upstreamResponse.webSocket,
-      headers: upstreamResponse.headers,
-    });
+    return done(
+      new Response(null, {
+        status: 101,
+        webSocket: upstreamResponse.webSocket,
+        headers: upstreamResponse.headers,
+      }),
+      "upstream",
+    );
   }
   const out = new Headers(upstreamResponse.headers);
   if (conf.headers.has("via")) out.append("via", VIA);
@@ -178,16 +219,24 @@ export async function proxy(
     runHeaderFilter(plugged.req, plugged.ran, out, upstreamResponse.status);
     if (rewritesBody(plugged.ran) && upstreamResponse.body) {
       const body = runBodyFilter(plugged.req, plugged.ran, await upstreamResponse.text(), out);
-      return new Response(body, {
-        status: upstreamResponse.status,
-        statusText: upstreamResponse.statusText,
-        headers: out,
-      });
+      return done(
+        new Response(body, {
+          status: upstreamResponse.status,
+          statusText: upstreamResponse.statusText,
+          headers: out,
+        }),
+        "upstream",
+        logDetails,
+      );
     }
   }
-  return new Response(upstreamResponse.body, {
-    status: upstreamResponse.status,
-    statusText: upstreamResponse.statusText,
-    headers: out,
-  });
+  return done(
+    new Response(upstreamResponse.body, {
+      status: upstreamResponse.status,
+      statusText: upstreamResponse.statusText,
+      headers: out,
+    }),
+    "upstream",
+    logDetails,
+  );
 }

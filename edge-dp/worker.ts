@@ -1,5 +1,6 @@
 import { ConfigHolder } from "./config-holder";
 import { dpConf, type Env } from "./env";
+import { LogQueue } from "./log-queue";
 import { proxy } from "./proxy";
 import { edgeCounters } from "./rate-counter";
 
@@ -7,6 +8,8 @@ export { DataPlaneNode } from "./dp-node";
 export { RateLimitCounter } from "./rate-counter";
 
 const holder = new ConfigHolder();
+/** http-log's batches, per isolate. */
+const logQueue = new LogQueue(() => undefined);
 
 /** The edge data plane: every request is routed with the isolate's current config and proxied. */
 export default {
@@ -18,6 +21,9 @@ export default {
     }
     const colo = (request.cf?.colo as string | undefined) ?? "local";
     const config = await holder.get(env, conf.value, colo, ctx);
-    return proxy(request, config, conf.value, edgeCounters(env, colo));
+    return proxy(request, config, conf.value, {
+      counters: edgeCounters(env, colo),
+      logs: logQueue.withContext((p) => ctx.waitUntil(p)),
+    });
   },
 } satisfies ExportedHandler<Env>;

@@ -450,4 +450,81 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
       flag: true,
     });
   });
+
+  it("http-log: Kong's log entries sent off the request path, one by one or in batches", async () => {
+    const { createServer } = await import("node:http");
+    const received: Array<{ method?: string; type?: string; body: unknown }> = [];
+    const collector = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        received.push({ method: req.method, type: req.headers["content-type"], body: JSON.parse(body) });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, "127.0.0.1", () => r()));
+    const endpoint = `http://127.0.0.1:${(collector.address() as { port: number }).port}/logs`;
+    try {
+      expect(
+        (await admin("POST", "/services/echo/routes", { name: "logged", paths: ["/logged"] })).status,
+      ).toBe(201);
+      expect((await admin("POST", "/routes/logged/plugins", { name: "key-auth" })).status).toBe(201);
+      expect(
+        (
+          await admin("POST", "/routes/logged/plugins", {
+            name: "http-log",
+            config: { http_endpoint: endpoint, method: "PUT" },
+          })
+        ).status,
+      ).toBe(201);
+      await eventually(401, "/logged/x");
+      await get("/logged/x?q=1", { headers: { apikey: "ann-key" } });
+      const entry = await waitFor("the 200's log entry", () =>
+        received.find((r) => (r.body as { response: { status: number } }).response?.status === 200),
+      );
+      expect(entry.method).toBe("PUT");
+      expect(entry.type).toBe("application/json");
+      expect(entry.body).toMatchObject({
+        request: { method: "GET", uri: "/logged/x?q=1", querystring: { q: "1" } },
+        upstream_uri: "/x?q=1",
+        response: { status: 200 },
+        tries: 1,
+        consumer: { username: "ann" },
+        route: { name: "logged" },
+        source: "upstream",
+      });
+      expect((entry.body as { request: { headers: { apikey: string } } }).request.headers.apikey).toBe(
+        "ann-key",
+      );
+      // a request key-auth refused is logged too, as Kong logs every request
+      const refused = await waitFor("the 401's log entry", async () => {
+        await get("/logged/x");
+        return received.find((r) => (r.body as { response: { status: number } }).response?.status === 401);
+      });
+      expect(refused.body).toMatchObject({ source: "kong", response: { status: 401 } });
+
+      const plugin = (await admin("GET", "/routes/logged/plugins")).json.data.find(
+        (p: { name: string }) => p.name === "http-log",
+      );
+      expect(
+        (
+          await admin("PATCH", `/plugins/${plugin.id}`, {
+            config: { queue: { max_batch_size: 3, max_coalescing_delay: 0.3 } },
+          })
+        ).status,
+      ).toBe(200);
+      await cp.publisher.schedule();
+      const batch = await waitFor("a batch of three", async () => {
+        await get("/logged/batch", { headers: { apikey: "ann-key" } });
+        return received.find((r) => Array.isArray(r.body) && r.body.length === 3);
+      });
+      expect(
+        (batch.body as Array<{ request: { uri: string } }>).every((e) => e.request.uri === "/logged/batch"),
+      ).toBe(true);
+    } finally {
+      collector.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { acl } from "../handlers/acl";
 import { basicAuth } from "../handlers/basic-auth";
 import { correlationId } from "../handlers/correlation-id";
 import { cors } from "../handlers/cors";
+import { httpLog } from "../handlers/http-log";
 import { ipRestriction } from "../handlers/ip-restriction";
 import { jwt } from "../handlers/jwt";
 import { keyAuth } from "../handlers/key-auth";
@@ -26,6 +27,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     acl,
     requestTransformer,
     responseTransformer,
+    httpLog,
     rateLimiting,
     requestTermination,
   ] as unknown as PluginHandler<never>[]
@@ -38,7 +40,7 @@ type Ran = { handler: PluginHandler<never>; plugin: ResolvedPlugin };
 /**
  * Kong's access phase: each plugin, in priority order, with the configuration the request's
  * route, service and (once authenticated) consumer select, for its protocols; the first that
- * answers ends the phase. Returns the plugins that ran, for the response phase.
+ * answers ends the phase. Returns the plugins of the request, for the response and log phases.
  */
 export async function runAccess(
   req: PluginRequest,
@@ -46,14 +48,16 @@ export async function runAccess(
   env: PluginEnvironment,
 ): Promise<{ ran: Ran[]; exit?: Exit }> {
   const ran: Ran[] = [];
+  let exit: Exit | undefined;
   for (const handler of HANDLERS) {
     const plugin = scopes.resolve(handler.name, req.routeId, req.serviceId, req.consumer?.id);
     if (!plugin || !plugin.protocols.includes(req.scheme)) continue;
     ran.push({ handler, plugin });
-    const exit = await handler.access?.(req, plugin.config as never, env, plugin.scope);
-    if (exit) return { ran, exit };
+    // after an answer, the rest are still collected for the response and log phases (Kong's
+    // delayed response), but not run
+    if (!exit) exit = (await handler.access?.(req, plugin.config as never, env, plugin.scope)) ?? undefined;
   }
-  return { ran };
+  return exit ? { ran, exit } : { ran };
 }
 
 /** Whether a plugin that ran may rewrite the response body (which must then be buffered). */
@@ -67,6 +71,14 @@ export function runBodyFilter(req: PluginRequest, ran: Ran[], body: string, head
   for (const { handler, plugin } of ran)
     out = handler.bodyFilter?.(req, plugin.config as never, out, headers) ?? out;
   return out;
+}
+
+/** Kong's log phase, for the plugins that ran (after the response; the entry is built once). */
+export function runLog(req: PluginRequest, ran: Ran[], entry: () => unknown, env: PluginEnvironment): void {
+  const logging = ran.filter((r) => r.handler.log);
+  if (logging.length === 0) return;
+  const built = entry();
+  for (const { handler, plugin } of logging) handler.log?.(req, plugin.config as never, built, env);
 }
 
 /** Kong's header_filter phase, for the plugins that ran. */

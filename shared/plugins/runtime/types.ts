@@ -1,3 +1,4 @@
+import type { LogSink } from "../handlers/http-log";
 import type { RateCounters } from "../handlers/rate-limiting";
 
 /** A consumer as the plugins see it. */
@@ -77,12 +78,15 @@ export interface PluginHandler<C = Record<string, unknown>> {
    * it as it is. The proxy buffers a body only when a plugin that ran has this phase.
    */
   bodyFilter?(req: PluginRequest, config: C, body: string, headers: Headers): string | undefined;
+  /** After the response: Kong's log phase, with Kong's serialized log entry. */
+  log?(req: PluginRequest, config: C, entry: unknown, env: PluginEnvironment): void;
 }
 
 /** What plugins may look up in the config, built once per config. */
 export type PluginEnvironment = {
   consumers: ConsumerLookup;
   counters: RateCounters;
+  logs: LogSink;
 };
 
 export interface ConsumerLookup {
