@@ -51,7 +51,7 @@ export class LogQueue implements LogSink {
         new Promise<void>((resolve) => {
           waiting.release = resolve;
           waiting.timer = setTimeout(() => {
-            this.flush(key).finally(resolve);
+            void this.flush(key).finally(resolve);
           }, conf.queue.max_coalescing_delay * 1000);
         }),
       );
