@@ -141,7 +141,12 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
         })
       ).status,
     ).toBe(201);
-    const down = await eventually(503, "/maintenance");
+    await cp.publisher.schedule();
+    // both plugins must have reached the DP (they may come in separate snapshots)
+    const down = await waitFor("the maintenance answer with a correlation id", async () => {
+      const r = await get("/maintenance");
+      return r.status === 503 && r.headers.get("kong-request-id") ? r : undefined;
+    });
     expect([down.status, down.text, down.headers.get("content-type")]).toEqual([
       503,
       "<h1>back soon</h1>",
@@ -169,7 +174,12 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
     ).toBe(201);
     expect((await admin("POST", "/consumers/ann/acls", { group: "staff" })).status).toBe(201);
     expect((await admin("POST", "/consumers/ann/acls", { group: "ops" })).status).toBe(201);
-    const bob = await eventually(403, "/staff/x", { headers: { apikey: "bob-key" } });
+    await cp.publisher.schedule();
+    // key-auth and acl may reach the DP in separate snapshots: wait for acl's own answer
+    const bob = await waitFor("acl's refusal", async () => {
+      const r = await get("/staff/x", { headers: { apikey: "bob-key" } });
+      return r.status === 403 && r.json().message === "You cannot consume this service" ? r : undefined;
+    });
     expect(bob.json().message).toBe("You cannot consume this service");
     expect((await get("/staff/x", { headers: { apikey: "ann-key" } })).status).toBe(200);
     // Kong lists a consumer's groups in id order, as it reads them
@@ -480,10 +490,11 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
         ).status,
       ).toBe(201);
       await eventually(401, "/logged/x");
-      await get("/logged/x?q=1", { headers: { apikey: "ann-key" } });
-      const entry = await waitFor("the 200's log entry", () =>
-        received.find((r) => (r.body as { response: { status: number } }).response?.status === 200),
-      );
+      // http-log may reach the DP a snapshot after key-auth: ask until a 200 is logged
+      const entry = await waitFor("the 200's log entry", async () => {
+        await get("/logged/x?q=1", { headers: { apikey: "ann-key" } });
+        return received.find((r) => (r.body as { response: { status: number } }).response?.status === 200);
+      });
       expect(entry.method).toBe("PUT");
       expect(entry.type).toBe("application/json");
       expect(entry.body).toMatchObject({
