@@ -1,4 +1,5 @@
 import type { LogSink } from "../shared/plugins/handlers/http-log";
+import type { ResponseCache } from "../shared/plugins/handlers/proxy-cache";
 import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { Exit, PluginRequest } from "../shared/plugins/runtime/types";
@@ -6,7 +7,7 @@ import type { CompiledConfig } from "./compiled-config";
 import { generated } from "./kong-responses";
 
 /** What plugins use at the edge besides the config: rate-limiting counters and the log queue. */
-export type EdgeServices = { counters: RateCounters; logs: LogSink };
+export type EdgeServices = { counters: RateCounters; logs: LogSink; cache: ResponseCache };
 
 export type Plugged = Awaited<ReturnType<typeof runAccess>> & {
   req: PluginRequest;
@@ -37,6 +38,8 @@ export async function runPlugins(
     method: request.method,
     scheme,
     path,
+    rawPath: url.pathname,
+    state: new Map(),
     headers: request.headers,
     upstreamHeaders,
     query,
@@ -54,6 +57,7 @@ export async function runPlugins(
     consumers: config.consumers,
     counters: edge.counters,
     logs: edge.logs,
+    cache: edge.cache,
   });
   return {
     ...result,
@@ -81,7 +85,7 @@ export function exitResponse(
   if (exit.message !== undefined) {
     res = generated(exit.status, exit.message, requestId, accept, startedAt, enabled);
   } else {
-    const body = exit.json !== undefined ? JSON.stringify(exit.json) : (exit.body ?? null);
+    const body = exit.json !== undefined ? JSON.stringify(exit.json) : (exit.bodyBytes ?? exit.body ?? null);
     const type = exit.json !== undefined ? "application/json; charset=utf-8" : exit.contentType;
     res = generated(exit.status, "", requestId, accept, startedAt, enabled);
     res = new Response(body, { status: exit.status, headers: res.headers });

@@ -1,5 +1,11 @@
 import { valueToHash } from "../shared/balancer/hash-value";
-import { rewritesBody, runBodyFilter, runHeaderFilter, runLog } from "../shared/plugins/runtime/pipeline";
+import {
+  rewritesBody,
+  runBodyBytes,
+  runBodyFilter,
+  runHeaderFilter,
+  runLog,
+} from "../shared/plugins/runtime/pipeline";
 import type { RouterRequest } from "../shared/router/types";
 import { upstreamPathV0 } from "../shared/router/upstream-path";
 import { escapePath, normalizePath } from "../shared/util/path";
@@ -103,8 +109,7 @@ export async function proxy(
           }),
         {
           consumers: (config as CompiledConfig).consumers,
-          counters: edge.counters,
-          logs: edge.logs,
+          ...edge,
         },
       );
     }
@@ -218,7 +223,20 @@ export async function proxy(
     });
     runHeaderFilter(plugged.req, plugged.ran, out, upstreamResponse.status);
     if (rewritesBody(plugged.ran) && upstreamResponse.body) {
-      const body = runBodyFilter(plugged.req, plugged.ran, await upstreamResponse.text(), out);
+      const bytes = await upstreamResponse.arrayBuffer();
+      const text = runBodyFilter(plugged.req, plugged.ran, () => new TextDecoder().decode(bytes), out);
+      const body = text === undefined ? bytes : new TextEncoder().encode(text);
+      runBodyBytes(
+        plugged.req,
+        plugged.ran,
+        body instanceof ArrayBuffer ? body : (body.buffer as ArrayBuffer),
+        out,
+        upstreamResponse.status,
+        {
+          consumers: (config as CompiledConfig).consumers,
+          ...edge,
+        },
+      );
       return done(
         new Response(body, {
           status: upstreamResponse.status,

@@ -3,6 +3,7 @@ import { dpConf, type Env } from "./env";
 import { LogQueue } from "./log-queue";
 import { proxy } from "./proxy";
 import { edgeCounters } from "./rate-counter";
+import { edgeResponseCache } from "./response-cache";
 
 export { DataPlaneNode } from "./dp-node";
 export { RateLimitCounter } from "./rate-counter";
@@ -24,6 +25,7 @@ export default {
     return proxy(request, config, conf.value, {
       counters: edgeCounters(env, colo),
       logs: logQueue.withContext((p) => ctx.waitUntil(p)),
+      cache: edgeResponseCache((p) => ctx.waitUntil(p)),
     });
   },
 } satisfies ExportedHandler<Env>;

@@ -538,4 +538,38 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
       collector.close();
     }
   });
+
+  it("proxy-cache: a Miss stored in the edge cache, then Hits with Age, Bypass for other methods", async () => {
+    expect(
+      (await admin("POST", "/services/echo/routes", { name: "cached", paths: ["/cached"] })).status,
+    ).toBe(201);
+    expect(
+      (
+        await admin("POST", "/routes/cached/plugins", {
+          name: "proxy-cache",
+          config: { strategy: "memory", content_type: ["application/json"], cache_ttl: 60 },
+        })
+      ).status,
+    ).toBe(201);
+    await cp.publisher.schedule();
+    const miss = await waitFor("proxy-cache on the route", async () => {
+      const r = await get("/cached/a?x=1");
+      return r.headers.get("x-cache-status") === "Miss" ? r : undefined;
+    });
+    const key = miss.headers.get("x-cache-key");
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    const served = upstream.seen.length;
+    const hit = await waitFor("a hit", async () => {
+      const r = await get("/cached/a?x=1");
+      return r.headers.get("x-cache-status") === "Hit" ? r : undefined;
+    });
+    expect(hit.headers.get("x-cache-key")).toBe(key);
+    expect(hit.headers.get("age")).toMatch(/^\d+$/);
+    expect(hit.text).toBe(miss.text);
+    expect(upstream.seen.length).toBe(served); // the service was not asked again
+    expect((await get("/cached/a?x=2")).headers.get("x-cache-status")).toBe("Miss");
+    expect((await get("/cached/a", { method: "POST", body: "{}" })).headers.get("x-cache-status")).toBe(
+      "Bypass",
+    );
+  });
 });

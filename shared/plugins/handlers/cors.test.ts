@@ -6,6 +6,8 @@ const request = (method: string, headers: Record<string, string>): PluginRequest
   method,
   scheme: "https",
   path: "/",
+  rawPath: "/",
+  state: new Map(),
   headers: new Headers(headers),
   upstreamHeaders: new Headers(headers),
   query: new URLSearchParams(),

@@ -6,6 +6,7 @@ import { httpLog } from "../handlers/http-log";
 import { ipRestriction } from "../handlers/ip-restriction";
 import { jwt } from "../handlers/jwt";
 import { keyAuth } from "../handlers/key-auth";
+import { proxyCache } from "../handlers/proxy-cache";
 import { rateLimiting } from "../handlers/rate-limiting";
 import { requestSizeLimiting } from "../handlers/request-size-limiting";
 import { requestTermination } from "../handlers/request-termination";
@@ -18,6 +19,7 @@ import type { Exit, PluginEnvironment, PluginHandler, PluginRequest } from "./ty
 export const HANDLERS: readonly PluginHandler<never>[] = (
   [
     correlationId,
+    proxyCache,
     cors,
     ipRestriction,
     jwt,
@@ -60,16 +62,39 @@ export async function runAccess(
   return exit ? { ran, exit } : { ran };
 }
 
-/** Whether a plugin that ran may rewrite the response body (which must then be buffered). */
+/** Whether a plugin that ran reads or rewrites the response body (which must then be buffered). */
 export function rewritesBody(ran: Ran[]): boolean {
-  return ran.some((r) => r.handler.bodyFilter !== undefined);
+  return ran.some((r) => r.handler.bodyFilter !== undefined || r.handler.bodyBytes !== undefined);
 }
 
-/** Kong's body_filter phase over the whole body, for the plugins that ran. */
-export function runBodyFilter(req: PluginRequest, ran: Ran[], body: string, headers: Headers): string {
-  let out = body;
+/** The body phase over bytes: plugins that keep the body (proxy-cache) see it as it goes out. */
+export function runBodyBytes(
+  req: PluginRequest,
+  ran: Ran[],
+  body: ArrayBuffer,
+  headers: Headers,
+  status: number,
+  env: PluginEnvironment,
+): void {
   for (const { handler, plugin } of ran)
-    out = handler.bodyFilter?.(req, plugin.config as never, out, headers) ?? out;
+    handler.bodyBytes?.(req, plugin.config as never, body, headers, status, env);
+}
+
+/**
+ * Kong's body_filter phase over the whole body as text, for the plugins that ran: the new body, or
+ * undefined when no plugin changed it (the text is read only when a plugin rewrites bodies).
+ */
+export function runBodyFilter(
+  req: PluginRequest,
+  ran: Ran[],
+  text: () => string,
+  headers: Headers,
+): string | undefined {
+  let out: string | undefined;
+  for (const { handler, plugin } of ran) {
+    if (!handler.bodyFilter) continue;
+    out = handler.bodyFilter(req, plugin.config as never, out ?? text(), headers) ?? out;
+  }
   return out;
 }
 

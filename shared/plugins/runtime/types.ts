@@ -1,4 +1,5 @@
 import type { LogSink } from "../handlers/http-log";
+import type { ResponseCache } from "../handlers/proxy-cache";
 import type { RateCounters } from "../handlers/rate-limiting";
 
 /** A consumer as the plugins see it. */
@@ -23,6 +24,10 @@ export type PluginRequest = {
   scheme: "http" | "https";
   /** The normalised path. */
   path: string;
+  /** The path as the client sent it (Kong's `$request` URI without the query). */
+  rawPath: string;
+  /** Each plugin's own state for this request (Kong's kong.ctx.plugin), by the plugin's name. */
+  state: Map<string, unknown>;
   /** The client's headers, as received. */
   headers: Headers;
   /** The headers for the service, which plugins change. */
@@ -57,6 +62,8 @@ export type Exit = {
   message?: string;
   json?: unknown;
   body?: string;
+  /** A raw body as bytes (a cached response). */
+  bodyBytes?: ArrayBuffer;
   contentType?: string;
   headers?: Record<string, string>;
 };
@@ -78,6 +85,18 @@ export interface PluginHandler<C = Record<string, unknown>> {
    * it as it is. The proxy buffers a body only when a plugin that ran has this phase.
    */
   bodyFilter?(req: PluginRequest, config: C, body: string, headers: Headers): string | undefined;
+  /**
+   * The service's whole body as bytes, to keep (proxy-cache); it is passed on unchanged. The
+   * proxy buffers a body only when a plugin that ran has this phase.
+   */
+  bodyBytes?(
+    req: PluginRequest,
+    config: C,
+    body: ArrayBuffer,
+    headers: Headers,
+    status: number,
+    env: PluginEnvironment,
+  ): void;
   /** After the response: Kong's log phase, with Kong's serialized log entry. */
   log?(req: PluginRequest, config: C, entry: unknown, env: PluginEnvironment): void;
 }
@@ -87,6 +106,7 @@ export type PluginEnvironment = {
   consumers: ConsumerLookup;
   counters: RateCounters;
   logs: LogSink;
+  cache: ResponseCache;
 };
 
 export interface ConsumerLookup {
