@@ -3,6 +3,7 @@ import type { ResponseCache } from "../shared/plugins/handlers/proxy-cache";
 import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { Exit, PluginRequest } from "../shared/plugins/runtime/types";
+import { clientCertificate } from "./client-certificate";
 import type { CompiledConfig } from "./compiled-config";
 import { generated } from "./kong-responses";
 
@@ -48,6 +49,7 @@ export async function runPlugins(
     serviceId,
     responseHeaders: new Headers(),
     captures,
+    clientCertificate: await clientCertificate(request),
     body() {
       read ??= request.body ? request.arrayBuffer() : Promise.resolve(null);
       return read;

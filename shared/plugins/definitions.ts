@@ -105,6 +105,49 @@ export const PLUGINS: readonly PluginDefinition[] = [
     ],
   },
   {
+    // Kong Enterprise's mtls-auth: the client certificate, verified against CA certificates
+    name: "mtls-auth",
+    version: KONG_VERSION,
+    priority: 1600,
+    noConsumer: true,
+    config: {
+      anonymous,
+      consumer_by: {
+        type: "set",
+        default: ["username", "custom_id"],
+        elements: { type: "string", oneOf: ["username", "custom_id"] },
+      },
+      ca_certificates: {
+        type: "array",
+        required: true,
+        elements: {
+          type: "string",
+          check: (id) =>
+            /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+              ? undefined
+              : "expected a valid UUID",
+        },
+      },
+      cache_ttl: { type: "number", default: 60 },
+      skip_consumer_lookup: bool(false),
+      allow_partial_chain: bool(false),
+      authenticated_group_by: { type: "string", default: "CN", oneOf: ["CN", "DN"] },
+      revocation_check_mode: {
+        type: "string",
+        default: "IGNORE_CA_ERROR",
+        oneOf: ["SKIP", "IGNORE_CA_ERROR", "STRICT"],
+      },
+      http_timeout: { type: "number", default: 30000 },
+      cert_cache_ttl: { type: "number", default: 60000 },
+      send_ca_dn: bool(false),
+      default_consumer: str(),
+      http_proxy_host: str(),
+      http_proxy_port: { type: "integer", between: [0, 65535] },
+      https_proxy_host: str(),
+      https_proxy_port: { type: "integer", between: [0, 65535] },
+    },
+  },
+  {
     name: "acl",
     version: KONG_VERSION,
     priority: 950,

@@ -572,4 +572,64 @@ describe("plugins on the edge DP, configured through the Admin API", () => {
       "Bypass",
     );
   });
+
+  it("mtls-auth: the client certificate Cloudflare saw, verified against the plugin's CA, mapped to a consumer", async () => {
+    const { issue, KeyUsage, CLIENT_AUTH } = await import("../helpers/pki");
+    const { createHash } = await import("node:crypto");
+    const ca = await issue({
+      name: "Client CA",
+      ca: true,
+      keyUsage: KeyUsage.keyCertSign | KeyUsage.cRLSign,
+    });
+    const other = await issue({
+      name: "Other CA",
+      ca: true,
+      keyUsage: KeyUsage.keyCertSign | KeyUsage.cRLSign,
+    });
+    const erin = await issue({ name: "erin", issuer: ca, eku: [CLIENT_AUTH] });
+    const stranger = await issue({ name: "erin", issuer: other, eku: [CLIENT_AUTH] });
+    const caEntity = (await admin("POST", "/ca_certificates", { cert: ca.pem })).json;
+    expect((await admin("POST", "/consumers", { username: "erin" })).status).toBe(201);
+    expect((await admin("POST", "/services/echo/routes", { name: "mtls", paths: ["/mtls"] })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await admin("POST", "/routes/mtls/plugins", {
+          name: "mtls-auth",
+          config: { ca_certificates: [caEntity.id] },
+        })
+      ).status,
+    ).toBe(201);
+    const send = async (der: Uint8Array | undefined, tls: Record<string, string> = {}) => {
+      const res = await dp.mf.dispatchFetch(`${dp.url}/mtls/x`, {
+        headers: der ? { "client-cert": `:${Buffer.from(der).toString("base64")}:` } : {},
+        cf: {
+          tlsClientAuth: der
+            ? {
+                certPresented: "1",
+                certFingerprintSHA256: createHash("sha256").update(der).digest("hex"),
+                certRevoked: "0",
+                ...tls,
+              }
+            : { certPresented: "0" },
+        } as never,
+      });
+      return { status: res.status, body: (await res.json()) as { message?: string } };
+    };
+    await cp.publisher.schedule();
+    const none = await waitFor("mtls-auth on the route", async () => {
+      const r = await send(undefined);
+      return r.status === 401 ? r : undefined;
+    });
+    expect(none.body.message).toBe("No required TLS certificate was sent");
+    expect((await send(erin.der)).status).toBe(200);
+    expect(upstream.seen.at(-1)?.headers["x-consumer-username"]).toBe("erin");
+    expect((await send(stranger.der)).body.message).toBe("TLS certificate failed verification");
+    expect((await send(erin.der, { certRevoked: "1" })).status).toBe(401);
+    // a Client-Cert header that is not the certificate of the connection counts for nothing
+    expect((await send(erin.der, { certFingerprintSHA256: "0".repeat(64) })).body.message).toBe(
+      "No required TLS certificate was sent",
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { certificatesDer } from "../../cluster/pem";
 import type { DeclarativeConfig } from "../../declarative/config";
 import type { Consumer, ConsumerLookup, Credential, JwtSecret } from "./types";
 
@@ -8,6 +9,8 @@ export class ConsumerIndex implements ConsumerLookup {
   private readonly keys = new Map<string, Credential>();
   private readonly acls = new Map<string, string[]>();
   private readonly jwts = new Map<string, JwtSecret>();
+  private readonly byCustomId = new Map<string, Consumer>();
+  private readonly cas = new Map<string, Uint8Array>();
   private readonly basic = new Map<string, Credential & { username: string; password: string }>();
 
   constructor(config: DeclarativeConfig) {
@@ -15,6 +18,7 @@ export class ConsumerIndex implements ConsumerLookup {
       const consumer = { id: c.id, username: c.username ?? null, custom_id: c.custom_id ?? null };
       this.byId.set(c.id, consumer);
       if (c.username) this.byUsername.set(c.username, consumer);
+      if (c.custom_id) this.byCustomId.set(c.custom_id, consumer);
     }
     for (const k of (config.keyauth_credentials ?? []) as unknown as Array<
       Credential & { key: string; consumer: string | { id: string } }
@@ -27,6 +31,10 @@ export class ConsumerIndex implements ConsumerLookup {
     >) {
       const consumerId = typeof j.consumer === "string" ? j.consumer : j.consumer?.id;
       if (consumerId) this.jwts.set(j.key, { ...j, consumer: { id: consumerId } });
+    }
+    for (const ca of (config.ca_certificates ?? []) as unknown as Array<{ id: string; cert: string }>) {
+      const der = certificatesDer(ca.cert)[0];
+      if (der) this.cas.set(ca.id, der);
     }
     type Basic = Credential & { username: string; password: string; consumer: string | { id: string } };
     for (const b of (config.basicauth_credentials ?? []) as unknown as Basic[]) {
@@ -47,6 +55,14 @@ export class ConsumerIndex implements ConsumerLookup {
 
   basicAuth(username: string): (Credential & { username: string; password: string }) | undefined {
     return this.basic.get(username);
+  }
+
+  consumerByCustomId(customId: string): Consumer | undefined {
+    return this.byCustomId.get(customId);
+  }
+
+  caCertificate(id: string): Uint8Array | undefined {
+    return this.cas.get(id);
   }
 
   jwtSecret(key: string): JwtSecret | undefined {

@@ -6,6 +6,7 @@ import { httpLog } from "../handlers/http-log";
 import { ipRestriction } from "../handlers/ip-restriction";
 import { jwt } from "../handlers/jwt";
 import { keyAuth } from "../handlers/key-auth";
+import { mtlsAuth } from "../handlers/mtls-auth";
 import { proxyCache } from "../handlers/proxy-cache";
 import { rateLimiting } from "../handlers/rate-limiting";
 import { requestSizeLimiting } from "../handlers/request-size-limiting";
@@ -23,6 +24,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     cors,
     ipRestriction,
     jwt,
+    mtlsAuth,
     keyAuth,
     basicAuth,
     requestSizeLimiting,

@@ -45,6 +45,11 @@ export type PluginRequest = {
   body(): Promise<ArrayBuffer | null>;
   /** Response headers set by plugins during access (correlation-id's echo, rate limits). */
   responseHeaders: Headers;
+  /**
+   * The client certificate of the TLS connection, when there was one: its DER (leaf first, as the
+   * edge forwards it, RFC 9440) and what the edge found of it.
+   */
+  clientCertificate?: { chain: Uint8Array[]; revoked: boolean };
   /** The route's regex captures (Kong's uri_captures), when it has any. */
   captures?: Record<string, string>;
   /** Set by a plugin: the method for the service instead of the client's. */
@@ -117,6 +122,10 @@ export interface ConsumerLookup {
   basicAuth(username: string): (Credential & { username: string; password: string }) | undefined;
   /** A JWT credential by its key (the `iss` claim by default). */
   jwtSecret(key: string): JwtSecret | undefined;
+  /** A consumer by its custom_id. */
+  consumerByCustomId(customId: string): Consumer | undefined;
+  /** A CA certificate entity's DER, by id. */
+  caCertificate(id: string): Uint8Array | undefined;
   /** A consumer's ACL groups, in Kong's order. */
   groups(consumerId: string): string[];
 }
