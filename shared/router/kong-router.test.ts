@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exportedRoute } from "../../tests/helpers/route-fixture";
 import type { DeclarativeConfig, ExportedRoute, ExportedService } from "../declarative/config";
 import { compileRouter } from "./kong-router";
 import type { RouterRequest } from "./types";
@@ -6,30 +7,10 @@ import type { RouterRequest } from "./types";
 let n = 0;
 function route(fields: Partial<ExportedRoute>): ExportedRoute {
   n++;
-  return {
-    id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    created_at: n,
-    updated_at: n,
-    name: null,
-    protocols: ["http", "https"],
-    methods: null,
-    hosts: null,
-    paths: null,
-    headers: null,
-    https_redirect_status_code: 426,
-    regex_priority: 0,
-    strip_path: true,
-    path_handling: "v0",
-    preserve_host: false,
-    request_buffering: true,
-    response_buffering: true,
-    snis: null,
-    sources: null,
-    destinations: null,
-    tags: null,
-    service: "11111111-1111-4111-8111-111111111111",
-    ...fields,
-  };
+  return exportedRoute(
+    { id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, created_at: n, updated_at: n, ...fields },
+    "11111111-1111-4111-8111-111111111111",
+  );
 }
 
 const service = { id: "11111111-1111-4111-8111-111111111111", host: "upstream", port: 80 } as ExportedService;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ExportedRoute, ExportedService } from "../../shared/declarative/config";
 import { compileRouter } from "../../shared/router/kong-router";
 import type { RouterRequest } from "../../shared/router/types";
+import { exportedRoute } from "../helpers/route-fixture";
 import cases from "./kong/router-select.json";
 
 /*
@@ -47,31 +48,7 @@ const SERVICE: ExportedService = {
   updated_at: 1,
 } as unknown as ExportedService;
 
-function exported(r: KongRoute): ExportedRoute {
-  return {
-    created_at: 1,
-    updated_at: 1,
-    name: null,
-    protocols: ["http", "https"],
-    methods: null,
-    hosts: null,
-    paths: null,
-    headers: null,
-    https_redirect_status_code: 426,
-    regex_priority: 0,
-    strip_path: true,
-    path_handling: "v0",
-    preserve_host: false,
-    request_buffering: true,
-    response_buffering: true,
-    snis: null,
-    sources: null,
-    destinations: null,
-    tags: null,
-    service: SERVICE.id,
-    ...r,
-  };
-}
+const exported = (r: KongRoute): ExportedRoute => exportedRoute(r, SERVICE.id);
 
 /** Kong's request as select() gets it: a host with a port gives the port, without one there is none. */
 function request(r: KongRequest): RouterRequest {

@@ -1,8 +1,8 @@
 import { sha1 } from "@noble/hashes/legacy.js";
 import { toHex, utf8 } from "../../util/bytes";
 import { secretsEqual } from "../../util/constant-time";
+import { orAnonymous, setConsumer } from "../runtime/authenticate";
 import type { Exit, PluginHandler, PluginRequest } from "../runtime/types";
-import { setConsumer } from "./key-auth";
 
 type Config = { anonymous: string | null; hide_credentials: boolean; realm: string };
 
@@ -31,17 +31,7 @@ export const basicAuth: PluginHandler<Config> = {
       message: "Unauthorized",
       headers: { "www-authenticate": `Basic realm="${conf.realm}"` },
     };
-    const fail = (): Exit | undefined => {
-      if (!conf.anonymous) return unauthorized;
-      const anonymous = env.consumers.consumer(conf.anonymous);
-      if (!anonymous)
-        return {
-          status: 500,
-          message: `anonymous consumer ${conf.anonymous} is configured but doesn't exist`,
-        };
-      setConsumer(req, anonymous, undefined);
-      return undefined;
-    };
+    const fail = () => orAnonymous(req, conf.anonymous, env, unauthorized);
     const fromProxy = parseBasic(req.headers.get("proxy-authorization"));
     const fromAuth = parseBasic(req.headers.get("authorization"));
     if (conf.hide_credentials) {

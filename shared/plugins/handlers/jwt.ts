@@ -1,8 +1,8 @@
 import { compactVerify, importSPKI } from "jose";
 import { JWT_ALGORITHMS } from "../../entities/credentials";
 import { base64ToBytes, fromUtf8, utf8 } from "../../util/bytes";
+import { orAnonymous, setConsumer } from "../runtime/authenticate";
 import type { Exit, JwtSecret, PluginHandler, PluginRequest } from "../runtime/types";
-import { setConsumer } from "./key-auth";
 
 type Config = {
   uri_param_names: string[];
@@ -144,11 +144,6 @@ export const jwt: PluginHandler<Config> = {
     if (!conf.run_on_preflight && req.method === "OPTIONS") return undefined;
     if (conf.anonymous && req.credential) return undefined;
     const refused = await authenticate(req, conf, env);
-    if (!refused || !conf.anonymous) return refused;
-    const anonymous = env.consumers.consumer(conf.anonymous);
-    if (!anonymous)
-      return { status: 500, message: `anonymous consumer ${conf.anonymous} is configured but doesn't exist` };
-    setConsumer(req, anonymous, undefined);
-    return undefined;
+    return refused ? orAnonymous(req, conf.anonymous, env, refused) : undefined;
   },
 };

@@ -1,4 +1,5 @@
-import type { Consumer, Credential, Exit, PluginHandler, PluginRequest } from "../runtime/types";
+import { orAnonymous, setConsumer } from "../runtime/authenticate";
+import type { Exit, PluginHandler, PluginRequest } from "../runtime/types";
 
 type KeyAuthConfig = {
   key_names: string[];
@@ -10,25 +11,6 @@ type KeyAuthConfig = {
   run_on_preflight: boolean;
   realm: string | null;
 };
-
-/** Kong's consumer headers for the service (kong/plugins/key-auth/handler.lua `set_consumer`). */
-export function setConsumer(
-  req: PluginRequest,
-  consumer: Consumer,
-  credential: Credential | undefined,
-): void {
-  req.consumer = consumer;
-  req.credential = credential;
-  const h = req.upstreamHeaders;
-  const set = (name: string, value: string | null | undefined) =>
-    value ? h.set(name, value) : h.delete(name);
-  set("x-consumer-id", consumer.id);
-  set("x-consumer-custom-id", consumer.custom_id);
-  set("x-consumer-username", consumer.username);
-  set("x-credential-identifier", credential?.id);
-  if (credential) h.delete("x-anonymous-consumer");
-  else h.set("x-anonymous-consumer", "true");
-}
 
 async function bodyValue(req: PluginRequest, name: string): Promise<unknown> {
   const bytes = await req.body();
@@ -85,17 +67,11 @@ export const keyAuth: PluginHandler<KeyAuthConfig> = {
       setConsumer(req, consumer, credential);
       return undefined;
     }
-    if (conf.anonymous) {
-      const anonymous = env.consumers.consumer(conf.anonymous);
-      if (!anonymous) {
-        return {
-          status: 500,
-          message: `anonymous consumer ${conf.anonymous} is configured but doesn't exist`,
-        };
-      }
-      setConsumer(req, anonymous, undefined);
-      return undefined;
-    }
-    return unauthorized(key ? "Unauthorized" : "No API key found in request", conf);
+    return orAnonymous(
+      req,
+      conf.anonymous,
+      env,
+      unauthorized(key ? "Unauthorized" : "No API key found in request", conf),
+    );
   },
 };

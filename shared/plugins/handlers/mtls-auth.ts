@@ -1,9 +1,9 @@
+import { orAnonymous, setConsumer } from "../runtime/authenticate";
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { verifyChain } from "../../cluster/pki";
 import { buf, sha256Hex } from "../../util/bytes";
-import type { Consumer, Exit, PluginHandler, PluginRequest } from "../runtime/types";
-import { setConsumer } from "./key-auth";
+import type { Consumer, PluginHandler, PluginRequest } from "../runtime/types";
 
 type Config = {
   anonymous: string | null;
@@ -28,17 +28,7 @@ export const mtlsAuth: PluginHandler<Config> = {
   priority: 1600,
   async access(req: PluginRequest, conf, env) {
     if (conf.anonymous && req.credential) return undefined;
-    const fail = (message: string): Exit | undefined => {
-      if (!conf.anonymous) return { status: 401, message };
-      const anonymous = env.consumers.consumer(conf.anonymous);
-      if (!anonymous)
-        return {
-          status: 500,
-          message: `anonymous consumer ${conf.anonymous} is configured but doesn't exist`,
-        };
-      setConsumer(req, anonymous, undefined);
-      return undefined;
-    };
+    const fail = (message: string) => orAnonymous(req, conf.anonymous, env, { status: 401, message });
     const presented = req.clientCertificate;
     if (!presented || presented.chain.length === 0) return fail(NO_CERTIFICATE);
     if (presented.revoked && conf.revocation_check_mode !== "SKIP") return fail(FAILED);

@@ -55,7 +55,7 @@ export async function runAccess(
   let exit: Exit | undefined;
   for (const handler of HANDLERS) {
     const plugin = scopes.resolve(handler.name, req.routeId, req.serviceId, req.consumer?.id);
-    if (!plugin || !plugin.protocols.includes(req.scheme)) continue;
+    if (!plugin?.protocols.includes(req.scheme)) continue;
     ran.push({ handler, plugin });
     // after an answer, the rest are still collected for the response and log phases (Kong's
     // delayed response), but not run
