@@ -4,6 +4,7 @@ import type { TargetEntity } from "../shared/balancer/balancer";
 import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
 import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
+import { MetricSet, type MetricsWire, validMetricsWire } from "../shared/metrics/metric-set";
 import { pluginDefinition } from "../shared/plugins/definitions";
 import { HANDLERS } from "../shared/plugins/runtime/pipeline";
 import { openSnapshot } from "../shared/snapshot/codec";
@@ -24,6 +25,8 @@ const RUNNABLE_PLUGINS = HANDLERS.map((h) => ({
 }));
 /** How often the alarm checks the connection and pings. */
 const TICK_MS = 5_000;
+/** Changed metrics are sent to the CP at most this often (and with every ping). */
+const METRICS_EVERY_MS = 5_000;
 
 export type CurrentConfig = {
   version: number;
@@ -54,6 +57,10 @@ export class DataPlaneNode extends DurableObject<Env> {
   private applying: Promise<void> = Promise.resolve();
   /** Active health checks of the current config's upstreams, probed from the alarm. */
   private health: ActiveHealth | undefined;
+  /** The prometheus plugin's metrics of every isolate of the colo, totals since the node began. */
+  private readonly metrics = new MetricSet();
+  private metricsChanged = false;
+  private metricsSentAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +71,8 @@ export class DataPlaneNode extends DurableObject<Env> {
         this.nodeId = (await ctx.storage.get<string>("node_id")) ?? crypto.randomUUID();
         await ctx.storage.put("node_id", this.nodeId);
         this.name = (await ctx.storage.get<string>("name")) ?? this.name;
+        const kept = await ctx.storage.get<MetricsWire>("metrics");
+        if (validMetricsWire(kept)) this.metrics.merge(kept);
         if (!this.current) await this.loadFromCache();
         await this.loadHealthChecks();
       } catch (e) {
@@ -92,6 +101,19 @@ export class DataPlaneNode extends DurableObject<Env> {
           health: this.health?.snapshot() ?? {},
         }
       : null;
+  }
+
+  /**
+   * An isolate's metrics since its last report, added to the node's totals (kept in storage, so
+   * counters do not restart when the node is evicted) and sent on to the CP.
+   */
+  async addMetrics(delta: MetricsWire): Promise<void> {
+    this.ready();
+    if (!validMetricsWire(delta)) return;
+    this.metrics.merge(delta);
+    await this.ctx.storage.put("metrics", this.metrics.toWire());
+    this.metricsChanged = true;
+    if (Date.now() - this.metricsSentAt >= METRICS_EVERY_MS) this.ping();
   }
 
   /** The stored snapshot, still signed: isolates verify it themselves. */
@@ -127,7 +149,9 @@ export class DataPlaneNode extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.ensureConnected();
     await this.probe();
-    if (this.socket && Date.now() - this.lastPing >= PING_INTERVAL * 1000) this.ping();
+    const now = Date.now();
+    const metricsDue = this.metricsChanged && now - this.metricsSentAt >= METRICS_EVERY_MS;
+    if (this.socket && (metricsDue || now - this.lastPing >= PING_INTERVAL * 1000)) this.ping();
     const tick = this.socket ? Date.now() + TICK_MS : Math.max(this.nextDialAt, Date.now() + 1000);
     await this.ctx.storage.setAlarm(Math.min(tick, this.health?.nextDue() ?? tick));
   }
@@ -266,9 +290,15 @@ export class DataPlaneNode extends DurableObject<Env> {
       for (const [key, up] of Object.entries(this.health.snapshot()))
         message.health[key] = up ? "HEALTHY" : "UNHEALTHY";
     }
+    if (this.metrics.size > 0) message.metrics = this.metrics.toWire();
     try {
-      this.socket?.send(JSON.stringify(message));
+      if (!this.socket) return;
+      this.socket.send(JSON.stringify(message));
       this.lastPing = Date.now();
+      if (message.metrics) {
+        this.metricsSentAt = this.lastPing;
+        this.metricsChanged = false;
+      }
     } catch {
       // the close handler reconnects
     }

@@ -1,4 +1,5 @@
 import type { LogSink } from "../shared/plugins/handlers/http-log";
+import type { MetricSink } from "../shared/plugins/handlers/prometheus";
 import type { ResponseCache } from "../shared/plugins/handlers/proxy-cache";
 import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
@@ -7,8 +8,16 @@ import { clientCertificate } from "./client-certificate";
 import type { CompiledConfig } from "./compiled-config";
 import { generated } from "./kong-responses";
 
-/** What plugins use at the edge besides the config: rate-limiting counters and the log queue. */
-export type EdgeServices = { counters: RateCounters; logs: LogSink; cache: ResponseCache };
+/**
+ * What plugins use at the edge besides the config: rate-limiting counters, the log queue, the
+ * response cache and the isolate's metrics.
+ */
+export type EdgeServices = {
+  counters: RateCounters;
+  logs: LogSink;
+  cache: ResponseCache;
+  metrics: MetricSink;
+};
 
 export type Plugged = Awaited<ReturnType<typeof runAccess>> & {
   req: PluginRequest;
@@ -55,12 +64,7 @@ export async function runPlugins(
       return read;
     },
   };
-  const result = await runAccess(req, config.plugins, {
-    consumers: config.consumers,
-    counters: edge.counters,
-    logs: edge.logs,
-    cache: edge.cache,
-  });
+  const result = await runAccess(req, config.plugins, { consumers: config.consumers, ...edge });
   return {
     ...result,
     req,

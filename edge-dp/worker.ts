@@ -1,5 +1,6 @@
 import { ConfigHolder } from "./config-holder";
 import { dpConf, type Env } from "./env";
+import { IsolateMetrics } from "./isolate-metrics";
 import { LogQueue } from "./log-queue";
 import { proxy } from "./proxy";
 import { edgeCounters } from "./rate-counter";
@@ -11,6 +12,8 @@ export { RateLimitCounter } from "./rate-counter";
 const holder = new ConfigHolder();
 /** http-log's batches, per isolate. */
 const logQueue = new LogQueue(() => undefined);
+/** The prometheus plugin's metrics, per isolate, reported to the colo's DP node. */
+const metrics = new IsolateMetrics();
 
 /** The edge data plane: every request is routed with the isolate's current config and proxied. */
 export default {
@@ -26,6 +29,7 @@ export default {
       counters: edgeCounters(env, colo),
       logs: logQueue.withContext((p) => ctx.waitUntil(p)),
       cache: edgeResponseCache((p) => ctx.waitUntil(p)),
+      metrics: metrics.sink(env, colo, (p) => ctx.waitUntil(p)),
     });
   },
 } satisfies ExportedHandler<Env>;

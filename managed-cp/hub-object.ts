@@ -1,6 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DataPlanePage } from "../control-plane/cluster/data-planes";
-import { type DpSocket, Hub, type SessionHandlers, type SessionState } from "../control-plane/cluster/hub";
+import {
+  type DataPlaneMetrics,
+  type DpSocket,
+  Hub,
+  type SessionHandlers,
+  type SessionState,
+} from "../control-plane/cluster/hub";
 import { Publisher, type Snapshot } from "../control-plane/cluster/publisher";
 import { createDaos } from "../control-plane/dao";
 import { SnapshotStore } from "../edge-dp/snapshot-store";
@@ -138,6 +144,11 @@ export class ControlPlaneHub extends DurableObject<Env> {
   }
 
   /** What the connected DPs report of each target's health. */
+  /** The prometheus metrics the connected DPs last sent (`/metrics`). */
+  async dataPlaneMetrics(): Promise<DataPlaneMetrics[]> {
+    return this.core?.hub.dataPlaneMetrics() ?? [];
+  }
+
   async targetHealth(): Promise<Record<string, Array<{ id: string; health: "HEALTHY" | "UNHEALTHY" }>>> {
     return this.core?.hub.targetHealth() ?? {};
   }

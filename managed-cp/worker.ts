@@ -76,6 +76,7 @@ async function admin(
     configuration: { role: "control_plane", database: "postgres", cluster_mtls: conf.cluster_mtls },
     currentHash: () => hub.currentHash(),
     targetHealth: () => hub.targetHealth(),
+    dataPlaneMetrics: () => hub.dataPlaneMetrics(),
     adminToken: conf.admin_token,
     ready: async () => {
       if (schemaReady) return undefined;

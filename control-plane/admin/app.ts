@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { PLUGINS } from "../../shared/plugins/definitions";
 import { KONG_VERSION, LINTEL_VERSION } from "../../shared/version";
 import type { DataPlaneDirectory } from "../cluster/data-planes";
+import type { DataPlaneMetrics } from "../cluster/hub";
 import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
 import type { Db } from "../db/client";
 import { adminTokenAuth } from "./admin-auth";
@@ -13,6 +14,7 @@ import { DOCS_PAGE } from "./docs-page";
 import { mountEntity, mountNested } from "./entity-endpoints";
 import { mountInfo } from "./info";
 import { notFound, unexpected } from "./kong-response";
+import { mountMetrics } from "./metrics";
 import { openApiDocument } from "./openapi";
 import { mountTags } from "./tags";
 import { mountUpstreamHealth, type TargetHealthReports } from "./upstream-health";
@@ -27,6 +29,8 @@ export type AdminDeps = {
   configuration: Record<string, unknown>;
   /** What the connected data planes report of targets' health (`/upstreams/{u}/health`). */
   targetHealth?: () => Promise<TargetHealthReports> | TargetHealthReports;
+  /** What the connected data planes report of their prometheus metrics (`/metrics`). */
+  dataPlaneMetrics?: () => Promise<DataPlaneMetrics[]> | DataPlaneMetrics[];
   /** The config hash the cluster currently publishes. */
   currentHash: () => string | undefined | Promise<string | undefined>;
   /** `admin_token`: when set, every request must carry it in `Kong-Admin-Token`. */
@@ -97,6 +101,15 @@ export function createAdminApp(deps: AdminDeps): Hono {
       mountNested(app, daos, daos[fk.references as EntityName], daos[name], fk);
   }
   mountClustering(app, deps.dataPlanes, now, deps.currentHash);
+  mountMetrics(app, {
+    db: deps.db,
+    dataPlanes: deps.dataPlanes,
+    nodeId: deps.nodeId,
+    now,
+    currentHash: deps.currentHash,
+    reports: deps.dataPlaneMetrics ?? (() => []),
+    log,
+  });
   mountTags(app, deps.db);
   mountConfig(app, { db: deps.db, daos });
   const openapi = openApiDocument(daos);

@@ -2,6 +2,7 @@ import { checkPlugins, checkVersion, type Incompatible } from "../../shared/clus
 import { type ReplayStore, verifyHandshake } from "../../shared/cluster/handshake";
 import { type BasicInfo, PING_WAIT, parseDpMessage } from "../../shared/cluster/messages";
 import type { TrustPolicy } from "../../shared/cluster/trust";
+import type { MetricsWire } from "../../shared/metrics/metric-set";
 import { isUuid } from "../../shared/schema/validate";
 import { err, ok, type Result } from "../../shared/util/result";
 import type { DataPlaneDirectory, SyncStatus } from "./data-planes";
@@ -56,7 +57,14 @@ export type SessionState = Omit<DpIdentity, "certificate"> & {
   health?: Record<string, "HEALTHY" | "UNHEALTHY">;
 };
 
-type Session = SessionState & { socket: DpSocket };
+/**
+ * A connected DP. Its metrics are not part of the saved state: every ping carries them whole, so
+ * a Hub that resumes from a hibernation has them back with the ping that woke it.
+ */
+type Session = SessionState & { socket: DpSocket; metrics?: MetricsWire };
+
+/** What one connected DP reports of its prometheus metrics. */
+export type DataPlaneMetrics = { nodeId: string; metrics: MetricsWire };
 
 export type SessionHandlers = { onMessage(data: string): void; onClose(): void };
 
@@ -197,6 +205,7 @@ export class Hub {
         }
         session.configHash = message.config_hash;
         if (message.health) session.health = message.health;
+        if (message.metrics) session.metrics = message.metrics;
         if (message.error) {
           this.opts.log(
             `[lintel] cluster: data plane ${session.nodeId} refused a snapshot: ${JSON.stringify(message.error)}`,
@@ -270,6 +279,13 @@ export class Hub {
         out[key] = list;
       }
     }
+    return out;
+  }
+
+  /** The prometheus metrics each connected DP last sent. */
+  dataPlaneMetrics(): DataPlaneMetrics[] {
+    const out: DataPlaneMetrics[] = [];
+    for (const s of this.sessions) if (s.metrics) out.push({ nodeId: s.nodeId, metrics: s.metrics });
     return out;
   }
 

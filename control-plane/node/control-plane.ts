@@ -166,6 +166,7 @@ export async function startControlPlane(
     configuration: { role: conf.role, database: database.describe, cluster_mtls: conf.cluster_mtls },
     currentHash: () => publisher?.snapshot?.manifest.config_hash,
     targetHealth: () => hub.targetHealth(),
+    dataPlaneMetrics: () => hub.dataPlaneMetrics(),
     adminToken: conf.admin_token,
     log,
   });

@@ -1,5 +1,7 @@
 /** The frames of the cluster protocol, after Kong's (kong/clustering/data_plane.lua). */
 
+import { type MetricsWire, validMetricsWire } from "../metrics/metric-set";
+
 /** DP → CP, first frame: what the DP runs. */
 export type BasicInfo = {
   type: "basic_info";
@@ -18,6 +20,11 @@ export type Ping = {
    * the CP's `/upstreams/{upstream}/health`.
    */
   health?: Record<string, "HEALTHY" | "UNHEALTHY">;
+  /**
+   * Lintel: the node's prometheus metrics (every series, totals since the node began), for the
+   * CP's `/metrics`: a Worker has no status listener of its own to be scraped.
+   */
+  metrics?: MetricsWire;
 };
 
 /** Most targets a ping may report on (a bound for what the CP keeps per DP). */
@@ -41,6 +48,7 @@ export function parseDpMessage(text: string): DpMessage | undefined {
   if (o.type === "basic_info") return validBasicInfo(o) ? (o as BasicInfo) : undefined;
   if (o.type === "ping" && typeof o.config_hash === "string" && /^[0-9a-f]{32}$/.test(o.config_hash)) {
     if (o.health !== undefined && !validHealth(o.health)) return undefined;
+    if (o.metrics !== undefined && !validMetricsWire(o.metrics)) return undefined;
     return o as Ping;
   }
   return undefined;

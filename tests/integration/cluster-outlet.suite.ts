@@ -122,6 +122,25 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
     expect(b.value.envelope.config.services?.map((s) => s.name)).toContain("pushed");
   });
 
+  it("serves the metrics a DP sends in its pings on /metrics, under the DP's node id; malformed metrics close the DP", async () => {
+    const nodeId = randomUUID();
+    const dp = await connect(cluster, { nodeId });
+    dp.ws.send(JSON.stringify({ type: "basic_info", plugins: [] }));
+    await waitFor("a snapshot", () => (snapshots(dp).length ? true : undefined));
+    const series = JSON.stringify(["kong_http_requests_total", "svc", "rt", "200", "service", "default", ""]);
+    const ping = (metrics: unknown) =>
+      dp.ws.send(JSON.stringify({ type: "ping", config_hash: "0".repeat(32), metrics }));
+    ping({ [series]: [7] });
+    const line = `kong_http_requests_total{service="svc",route="rt",code="200",source="service",workspace="default",consumer="",node_id="${nodeId}"} 7`;
+    const text = await waitFor("the DP's series", async () => {
+      const body = await (await cp.admin("/metrics")).text();
+      return body.split("\n").includes(line) ? body : undefined;
+    });
+    expect(text).toContain("# TYPE kong_http_requests_total counter");
+    ping({ [series]: [1, 2] }); // a counter has one value
+    await waitFor("the DP to be closed", () => (dp.ws.readyState === WebSocket.CLOSED ? true : undefined));
+  });
+
   it("refuses a DP whose certificate is not the cluster's, with a bare 401", async () => {
     const dp = await connect(strangerIdentity);
     expect(dp.status).toBe(401);

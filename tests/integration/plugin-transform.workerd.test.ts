@@ -162,6 +162,75 @@ describe("transformation, caching and logging plugins on the edge DP", () => {
     }
   });
 
+  it("prometheus: the DP's per-request metrics served on the CP's /metrics, labelled with the DP's node id", async () => {
+    expect(
+      (await f.admin("POST", "/services/echo/routes", { name: "metered", paths: ["/metered"] })).status,
+    ).toBe(201);
+    const all = {
+      per_consumer: true,
+      status_code_metrics: true,
+      latency_metrics: true,
+      bandwidth_metrics: true,
+    };
+    expect(
+      (await f.admin("POST", "/routes/metered/plugins", { name: "prometheus", config: all })).status,
+    ).toBe(201);
+    // written last, so a config that has key-auth has the prometheus plugin too
+    expect((await f.admin("POST", "/routes/metered/plugins", { name: "key-auth" })).status).toBe(201);
+    await f.eventually(401, "/metered/a");
+    const ok = { headers: { apikey: "ann-key" } };
+    expect((await f.get("/metered/a", ok)).status).toBe(200);
+    expect((await f.get("/metered/b", { ...ok, method: "POST", body: "x".repeat(100) })).status).toBe(200);
+    expect((await f.get("/open/unmetered")).status).toBe(200);
+
+    const dps = (await f.admin("GET", "/clustering/data-planes")).json.data as Array<{ id: string }>;
+    expect(dps).toHaveLength(1);
+    const node = dps[0]?.id;
+    const metric = (text: string, series: string) =>
+      text
+        .split("\n")
+        .find((l) => l.startsWith(`${series} `))
+        ?.slice(series.length + 1);
+    const ann = `service="echo",route="metered",code="200",source="service",workspace="default",consumer="ann",node_id="${node}"`;
+    const text = await waitFor(
+      "the DP's metrics on the CP",
+      async () => {
+        const r = await fetch(`${f.cp.adminUrl}/metrics`);
+        const body = await r.text();
+        return metric(body, `kong_http_requests_total{${ann}}`) === "2" ? { r, body } : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(text.r.headers.get("content-type")).toBe("text/plain; charset=UTF-8");
+    const body = text.body;
+    // the first 401 (and any before the config arrived) came from Kong itself, with no consumer
+    const denied = metric(
+      body,
+      `kong_http_requests_total{service="echo",route="metered",code="401",source="kong",workspace="default",consumer="",node_id="${node}"}`,
+    );
+    expect(Number(denied)).toBeGreaterThanOrEqual(1);
+    const route = `service="echo",route="metered",workspace="default",node_id="${node}"`;
+    expect(Number(metric(body, `kong_request_latency_ms_count{${route}}`))).toBe(2 + Number(denied));
+    expect(metric(body, `kong_request_latency_ms_bucket{${route},le="+Inf"}`)).toBe(
+      metric(body, `kong_request_latency_ms_count{${route}}`),
+    );
+    expect(Number(metric(body, `kong_upstream_latency_ms_count{${route}}`))).toBe(2);
+    expect(
+      metric(
+        body,
+        `kong_bandwidth_bytes{service="echo",route="metered",direction="ingress",workspace="default",consumer="ann",node_id="${node}"}`,
+      ),
+    ).toBe("100");
+    expect(body).toContain("# TYPE kong_kong_latency_ms histogram");
+    expect(body).not.toContain('route="open"');
+    // the CP's own gauges, as Kong's exporter writes them
+    expect(metric(body, "kong_datastore_reachable")).toBe("1");
+    expect(body).toMatch(
+      new RegExp(`^kong_data_plane_last_seen\\{node_id="${node}",hostname="[^"]+",ip="[^"]+"\\} \\d+$`, "m"),
+    );
+    expect(body).toMatch(new RegExp(`^kong_data_plane_version_compatible\\{node_id="${node}",.*\\} 1$`, "m"));
+  });
+
   it("proxy-cache: a Miss stored in the edge cache, then Hits with Age, Bypass for other methods", async () => {
     expect(
       (await f.admin("POST", "/services/echo/routes", { name: "cached", paths: ["/cached"] })).status,

@@ -7,6 +7,7 @@ import { ipRestriction } from "../handlers/ip-restriction";
 import { jwt } from "../handlers/jwt";
 import { keyAuth } from "../handlers/key-auth";
 import { mtlsAuth } from "../handlers/mtls-auth";
+import { prometheus } from "../handlers/prometheus";
 import { proxyCache } from "../handlers/proxy-cache";
 import { rateLimiting } from "../handlers/rate-limiting";
 import { requestSizeLimiting } from "../handlers/request-size-limiting";
@@ -32,6 +33,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
     requestTransformer,
     responseTransformer,
     httpLog,
+    prometheus,
     rateLimiting,
     requestTermination,
   ] as unknown as PluginHandler<never>[]

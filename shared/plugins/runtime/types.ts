@@ -1,4 +1,5 @@
 import type { LogSink } from "../handlers/http-log";
+import type { MetricSink } from "../handlers/prometheus";
 import type { ResponseCache } from "../handlers/proxy-cache";
 import type { RateCounters } from "../handlers/rate-limiting";
 
@@ -111,6 +112,7 @@ export type PluginEnvironment = {
   consumers: ConsumerLookup;
   counters: RateCounters;
   logs: LogSink;
+  metrics: MetricSink;
   cache: ResponseCache;
 };
 
