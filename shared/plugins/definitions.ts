@@ -20,6 +20,24 @@ const strings = (def: string[] | null = null, type: "array" | "set" = "array"): 
 
 const anonymous = str();
 
+/** Kong's `is_regex` strings (checked as JavaScript reads them). */
+const regexes = (): Field => ({
+  type: "array",
+  required: true,
+  default: [],
+  elements: {
+    type: "string",
+    check: (value) => {
+      try {
+        new RegExp(value);
+        return undefined;
+      } catch {
+        return `not a valid regex: ${value}`;
+      }
+    },
+  },
+});
+
 /** The `key:value` entries of the transformer plugins (Kong refuses an entry without a value). */
 const colonEntries = (): Field => ({
   type: "array",
@@ -289,7 +307,8 @@ export const PLUGINS: readonly PluginDefinition[] = [
     name: "bot-detection",
     version: KONG_VERSION,
     priority: 2500,
-    config: { allow: strings([]), deny: strings([]) },
+    noConsumer: true,
+    config: { allow: regexes(), deny: regexes() },
   },
   {
     name: "prometheus",

@@ -163,4 +163,55 @@ describe("traffic plugins on the edge DP", () => {
       simple.headers.get("vary"),
     ]).toEqual([200, "https://app.example", "Origin"]);
   });
+
+  it("bot-detection: refuses crawlers and denied agents with Kong's 403, lets allowed ones and people through", async () => {
+    const invalid = await f.admin("POST", "/plugins", {
+      name: "bot-detection",
+      config: { deny: ["(unclosed"] },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.fields).toEqual({ config: { deny: ["not a valid regex: (unclosed"] } });
+
+    expect(
+      (await f.admin("POST", "/services/echo/routes", { name: "humans", paths: ["/humans"] })).status,
+    ).toBe(201);
+    expect(
+      (
+        await f.admin("POST", "/routes/humans/plugins", {
+          name: "bot-detection",
+          config: { allow: ["^Mozilla/5\\.0 \\(compatible; Googlebot/"], deny: ["^EvilAgent/"] },
+        })
+      ).status,
+    ).toBe(201);
+    const as = (ua: string) => ({ headers: { "user-agent": ua } });
+    const crawler = await f.eventually(
+      403,
+      "/humans/x",
+      as("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"),
+    );
+    expect(crawler.json()).toMatchObject({ message: "Forbidden" });
+    expect((await f.get("/humans/x", as("EvilAgent/1.0"))).status).toBe(403);
+    expect((await f.get("/humans/x", as("Go-http-client/1.1"))).status).toBe(403);
+    expect(
+      (
+        await f.get(
+          "/humans/x",
+          as("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"),
+        )
+      ).status,
+    ).toBe(200);
+    expect((await f.get("/humans/x", as("curl/8.5.0"))).status).toBe(200);
+    expect(
+      (
+        await f.get(
+          "/humans/x",
+          as(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+          ),
+        )
+      ).status,
+    ).toBe(200);
+    // another route is not guarded
+    expect((await f.get("/open/x", as("Go-http-client/1.1"))).status).toBe(200);
+  });
 });

@@ -1,5 +1,6 @@
 import { acl } from "../handlers/acl";
 import { basicAuth } from "../handlers/basic-auth";
+import { botDetection } from "../handlers/bot-detection";
 import { correlationId } from "../handlers/correlation-id";
 import { cors } from "../handlers/cors";
 import { httpLog } from "../handlers/http-log";
@@ -22,6 +23,7 @@ export const HANDLERS: readonly PluginHandler<never>[] = (
   [
     correlationId,
     proxyCache,
+    botDetection,
     cors,
     ipRestriction,
     jwt,
