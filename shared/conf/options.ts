@@ -21,12 +21,16 @@ const oneOf =
       ? ok(v as T)
       : err(`${name} has an invalid value: '${v}' (${values.join(", ")})`);
 
+/** Workers (and Durable Objects) refuse received WebSocket messages over 32 MiB. */
+export const MAX_WEBSOCKET_MESSAGE = 32 * 1024 * 1024;
+
 const number =
-  (min?: number, minMessage?: string): Parser<number> =>
+  (min?: number, minMessage?: string, max?: [number, string]): Parser<number> =>
   (name, v) => {
     const n = Number(v);
     if (v.trim() === "" || !Number.isFinite(n)) return err(`${name} is not a number: '${v}'`);
     if (min !== undefined && n < min) return err(minMessage ?? `${name} must be ${min} or greater`);
+    if (max && n > max[0]) return err(max[1]);
     return ok(n);
   };
 
@@ -149,7 +153,10 @@ export const OPTIONS = {
   cluster_ocsp: option(oneOf("on", "off", "optional"), "off"),
   cluster_dp_labels: option(labels, "NONE"),
   cluster_max_payload: option(
-    number(4194304, "cluster_max_payload must be 4194304 (4MB) or greater"),
+    number(4194304, "cluster_max_payload must be 4194304 (4MB) or greater", [
+      MAX_WEBSOCKET_MESSAGE,
+      "cluster_max_payload must be 33554432 (32MB) or less: a Worker refuses WebSocket messages over 32 MiB",
+    ]),
     "16777216",
   ),
   cluster_data_plane_purge_delay: option(
