@@ -167,13 +167,15 @@ export async function proxy(
         )
       : { value: "" };
   const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
-  const body = plugged?.bodyRead
-    ? await plugged.req.body()
-    : !hasBody
-      ? null
-      : match.route.request_buffering && service.retries > 0
-        ? await request.arrayBuffer()
-        : request.body;
+  const body = plugged?.req.upstreamBody
+    ? plugged.req.upstreamBody
+    : plugged?.bodyRead
+      ? await plugged.req.body()
+      : !hasBody
+        ? null
+        : match.route.request_buffering && service.retries > 0
+          ? await request.arrayBuffer()
+          : request.body;
   const search = plugged ? plugged.search() : url.search;
 
   const proxyLatency = Date.now() - started;

@@ -48,6 +48,55 @@ describe("transformation, caching and logging plugins on the edge DP", () => {
     expect(seen.headers["x-old"]).toBeUndefined();
   });
 
+  it("request-transformer: JSON and form bodies changed, with the new length; other bodies as they came", async () => {
+    expect(
+      (await f.admin("POST", "/services/echo/routes", { name: "reshape", paths: ["/reshape"] })).status,
+    ).toBe(201);
+    expect(
+      (
+        await f.admin("POST", "/routes/reshape/plugins", {
+          name: "request-transformer",
+          config: {
+            remove: { body: ["password"] },
+            rename: { body: ["user:username"] },
+            replace: { body: ["mode:$(headers.x-mode)", "absent:x"] },
+            add: { body: ["source:edge", "mode:never"] },
+            append: { body: ["tags:new"] },
+          },
+        })
+      ).status,
+    ).toBe(201);
+    const post = (type: string, body: string) =>
+      f.get("/reshape/x", { method: "POST", headers: { "content-type": type, "x-mode": "fast" }, body });
+    const json = await waitFor("the transformed JSON body", async () => {
+      const r = await post(
+        "application/json",
+        JSON.stringify({ user: "ann", password: "p", mode: "slow", tags: ["a"] }),
+      );
+      return r.status === 200 && r.json().body.includes("source") ? r.json() : undefined;
+    });
+    expect(JSON.parse(json.body)).toEqual({
+      username: "ann",
+      mode: "fast",
+      tags: ["a", "new"],
+      source: "edge",
+    });
+    expect(Number(json.headers["content-length"])).toBe(new TextEncoder().encode(json.body).length);
+
+    const form = (await post("application/x-www-form-urlencoded", "user=bob&password=p&tags=a")).json();
+    expect(Object.fromEntries(new URLSearchParams(form.body))).toMatchObject({
+      username: "bob",
+      source: "edge",
+    });
+    expect(new URLSearchParams(form.body).getAll("tags")).toEqual(["a", "new"]);
+    expect(new URLSearchParams(form.body).has("password")).toBe(false);
+
+    const text = (await post("text/plain", "password=p")).json();
+    expect(text.body).toBe("password=p");
+    const broken = (await post("application/json", "{not json")).json();
+    expect(broken.body).toBe("{not json");
+  });
+
   it("response-transformer: response headers and the keys of a JSON body", async () => {
     expect(
       (await f.admin("POST", "/services/echo/routes", { name: "reshape", paths: ["/reshape"] })).status,

@@ -1,4 +1,5 @@
 import type { PluginHandler, PluginRequest } from "../runtime/types";
+import { type BodyOps, bodyKind, hasBodyOps, transformForm, transformJson } from "./request-body-transform";
 
 type Parts = { headers: string[]; querystring: string[]; body: string[] };
 type Config = {
@@ -70,19 +71,44 @@ function transformQuery(req: PluginRequest, conf: Config, env: TemplateEnv): voi
 }
 
 /**
- * Kong's request-transformer for headers and the query string: remove, rename, replace, add and
- * append in that order, values with Kong's `$(...)` templates; `http_method` and `replace.uri`.
+ * The body, for a JSON or form body and a config with body operations: the new body goes to the
+ * service with its length. A multipart body is sent as it came.
+ */
+async function transformBody(req: PluginRequest, conf: Config, env: TemplateEnv): Promise<void> {
+  const ops: BodyOps = {
+    remove: conf.remove.body,
+    rename: pairs(conf.rename.body, env),
+    replace: pairs(conf.replace.body, env),
+    add: pairs(conf.add.body, env),
+    append: pairs(conf.append.body, env),
+  };
+  const kind = bodyKind(req.upstreamHeaders.get("content-type"));
+  if ((kind !== "json" && kind !== "form") || !hasBodyOps(ops)) return;
+  const raw = await req.body();
+  const text = raw ? new TextDecoder().decode(raw) : "";
+  const next = kind === "json" ? transformJson(text, ops) : transformForm(text, ops);
+  if (next === undefined) return;
+  const bytes = new TextEncoder().encode(next);
+  req.upstreamBody = bytes.buffer as ArrayBuffer;
+  req.upstreamHeaders.set("content-length", String(bytes.length));
+}
+
+/**
+ * Kong's request-transformer for headers, the query string and JSON or form bodies: remove,
+ * rename, replace, add and append in that order, values with Kong's `$(...)` templates;
+ * `http_method` and `replace.uri`.
  */
 export const requestTransformer: PluginHandler<Config> = {
   name: "request-transformer",
   priority: 801,
-  access(req, conf) {
+  async access(req, conf) {
     const env: TemplateEnv = {
       headers: req.headers,
       query: new URLSearchParams(req.query),
       captures: req.captures ?? {},
     };
     transformHeaders(req, conf, env);
+    await transformBody(req, conf, env);
     transformQuery(req, conf, env);
     if (conf.http_method) req.upstreamMethod = conf.http_method;
     if (conf.replace.uri) req.upstreamPath = render(conf.replace.uri, env);

@@ -55,6 +55,8 @@ export type PluginRequest = {
   captures?: Record<string, string>;
   /** Set by a plugin: the method for the service instead of the client's. */
   upstreamMethod?: string;
+  /** Set by a plugin: the body for the service instead of the client's. */
+  upstreamBody?: ArrayBuffer;
   /** Set by a plugin: the path for the service instead of the routed one. */
   upstreamPath?: string;
 };
