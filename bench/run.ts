@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { dpBindings } from "../cli/commands/dp";
 import { COMPATIBILITY_DATE, startLocalDp } from "../cli/local-dp";
 import { ensureClusterCertificates } from "../cli/node-options";
+import { createDaos } from "../control-plane/dao";
 import { startControlPlane } from "../control-plane/node/control-plane";
+import { loadClusterIdentity } from "../shared/cluster/keys";
 import { parseConf } from "../shared/conf/options";
 import { LINTEL_VERSION } from "../shared/version";
 import { startManagedCp } from "../tests/helpers/managed-cp";
@@ -13,7 +15,9 @@ import { freePort } from "../tests/helpers/ports";
 import { freshPostgres } from "../tests/helpers/postgres";
 import { startUpstream } from "../tests/helpers/upstream";
 import { compare, percentile } from "./load";
+import { measureOvershoot } from "./overshoot";
 import { benchRouter } from "./router";
+import { benchSnapshots } from "./snapshot";
 
 /*
  * `npm run bench`: Lintel against baselines measured in the same run, on the same machine, with the
@@ -25,6 +29,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WRITES = Number(process.env.BENCH_WRITES ?? 40);
+const OVERSHOOT = { colos: 4, limit: 100, sent: 1000, concurrency: 32 };
 
 const log = (m: string) => console.error(m);
 
@@ -111,6 +116,11 @@ const { direct, baseline, lintel, plugins } = proxyResults as {
 log(`propagation: ${WRITES} writes`);
 const propagation = await measurePropagation(post, waitServed, "p");
 
+log(
+  `rate-limiting overshoot: ${OVERSHOOT.sent} requests over ${OVERSHOOT.colos} DP nodes, ${OVERSHOOT.concurrency} at a time`,
+);
+const overshoot = await measureOvershoot(post, dp, OVERSHOOT);
+
 await bare.close();
 await dp.close();
 await cp.close();
@@ -183,6 +193,21 @@ const managedPg = await onPostgres(
 await managed.close();
 await relay.close();
 await pg.drop();
+
+const SNAPSHOT_SIZES = (process.env.BENCH_SNAPSHOT_SIZES ?? "1000,10000,100000").split(",").map(Number);
+log(`snapshot: import, export, hash, seal; verify, open, compile at ${SNAPSHOT_SIZES.join(", ")} entities`);
+const snapshotPg = await freshPostgres();
+const identity = await loadClusterIdentity(certs.KONG_CLUSTER_CERT, certs.KONG_CLUSTER_CERT_KEY);
+if (!identity.ok) throw new Error(`cluster certificate: ${identity.error.reason}`);
+const snapshotRows = await benchSnapshots(
+  snapshotPg.db,
+  createDaos(snapshotPg.db, () => {}),
+  identity.value,
+  "bench",
+  SNAPSHOT_SIZES,
+  log,
+);
+await snapshotPg.drop();
 await upstream.close();
 rmSync(dir, { recursive: true, force: true });
 
@@ -274,5 +299,42 @@ A request's candidates come from an index by host (exact names, wildcard labels)
 prefix (route prefixes, and the literal start of regexes), merged in Kong's order; the cache
 holds up to Kong's size of answers.
 `;
-writeFileSync(join(import.meta.dirname ?? ".", "../BENCHMARKS.md"), md + routerSection);
-console.log(md + routerSection);
+const overshootSection = `
+## rate-limiting: overshoot under concurrent load from several DP nodes
+
+${OVERSHOOT.sent} requests for one subject (\`limit_by = header\`), ${OVERSHOOT.concurrency} in flight at a
+time, spread evenly over ${OVERSHOOT.colos} colos, each with its own DP node, against \`hour = ${OVERSHOOT.limit}\`
+(\`bench/overshoot.ts\`, one DP Worker in workerd, the colo set per request).
+
+| policy | DP nodes | limit | sent | let through | the policy allows | overshoot |
+|---|---|---|---|---|---|---|
+${overshoot.map((r) => `| ${r.policy} | ${r.colos} | ${r.limit} | ${r.sent} | ${r.accepted} | ${r.allowed} | ${r.accepted - r.allowed} (${f((100 * (r.accepted - r.allowed)) / r.limit)} % of the limit) |`).join("\n")}
+
+\`cluster\` counts every colo's hits in one Durable Object per subject and window, checking and
+counting each hit in one step, so concurrency cannot let more through than the limit. \`local\`
+counts per DP node (per colo), as Kong's \`local\` counts per Kong node: a subject whose traffic
+reaches N colos gets up to N times the limit, and no more. Kong's plugin reads the count, lets
+the request through, and adds the hit afterwards in a timer (kong/plugins/rate-limiting/handler.lua),
+for every policy, so concurrent requests can pass on the same count.
+`;
+const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+const snapshotSection = `
+## Snapshots: from the database to a compiled config
+
+One config per size (\`bench/snapshot.ts\`): a tenth each of services, routes (a host and a path
+each) and plugins (key-auth and rate-limiting), the rest consumers with a key-auth credential each.
+The CP imports it as a kong.yml (validate and write, Kong's \`POST /config\`), exports it in one
+read, hashes it (Kong's config hash) and seals it (JSON, gzip, ES384 signature); the DP verifies
+the signature and digest, inflates and parses it, and compiles the router, upstreams, plugin
+scopes and credential indexes. Heap: what the opened and compiled config holds in V8 (Node's,
+the engine workerd runs), measured after a full GC.
+
+| entities | import ms | export ms | hash ms | JSON MiB | gzip MiB | gzip ms | seal ms (JSON + gzip + sign) | verify ms | open ms (verify + inflate + parse) | compile ms | heap MiB |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+${snapshotRows.map((r) => `| ${r.entities} | ${f(r.importMs)} | ${f(r.exportMs)} | ${f(r.hashMs)} | ${mb(r.jsonBytes)} | ${mb(r.gzipBytes)} | ${f(r.gzipMs)} | ${f(r.sealMs)} | ${f(r.verifyMs)} | ${f(r.openMs)} | ${f(r.compileMs)} | ${mb(r.heapBytes)} |`).join("\n")}
+
+Shapes: ${snapshotRows.map((r) => `${r.entities}: ${r.shape}`).join("; ")}.
+`;
+const all = md + routerSection + overshootSection + snapshotSection;
+writeFileSync(join(import.meta.dirname ?? ".", "../BENCHMARKS.md"), all);
+console.log(all);

@@ -1,0 +1,154 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { applyDeclarative } from "../control-plane/cluster/declarative";
+import { exportConfig } from "../control-plane/cluster/export";
+import type { Daos } from "../control-plane/dao";
+import type { Db } from "../control-plane/db/client";
+import { compileConfig } from "../edge-dp/compiled-config";
+import type { ClusterIdentity } from "../shared/cluster/keys";
+import { parseDeclarative } from "../shared/declarative/parse";
+import { calculateConfigHash } from "../shared/hash/config-hash";
+import { openManifest, openSnapshot, sealSnapshot } from "../shared/snapshot/codec";
+import type { Envelope } from "../shared/snapshot/envelope";
+import { gzip, utf8 } from "../shared/util/bytes";
+
+export type SnapshotRow = {
+  entities: number;
+  shape: string;
+  importMs: number;
+  exportMs: number;
+  hashMs: number;
+  jsonBytes: number;
+  gzipBytes: number;
+  gzipMs: number;
+  sealMs: number;
+  verifyMs: number;
+  openMs: number;
+  compileMs: number;
+  heapBytes: number;
+};
+
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as () => void;
+const gc = () => {
+  collect();
+  collect();
+};
+/** Compiled configs kept alive until their heap is measured. */
+const held: unknown[] = [];
+
+/**
+ * A kong.yml of `n` entities: a tenth each of services, routes (one per service, a host and a
+ * path) and plugins (key-auth and rate-limiting in turn, on the routes), and the rest consumers,
+ * each with a key-auth credential.
+ */
+export function syntheticConfig(n: number): { config: Record<string, unknown>; shape: string } {
+  const services = Math.round(n / 10);
+  const consumers = Math.round((n - 3 * services) / 2);
+  const config = {
+    _format_version: "3.0",
+    services: Array.from({ length: services }, (_, i) => ({
+      name: `s${i}`,
+      url: `http://s${i}.internal:8080/v1`,
+      routes: [
+        {
+          name: `r${i}`,
+          hosts: [`api${i % 100}.example.com`],
+          paths: [`/s${i}`],
+          plugins: [
+            i % 2
+              ? { name: "key-auth" }
+              : { name: "rate-limiting", config: { minute: 100, policy: "local" } },
+          ],
+        },
+      ],
+    })),
+    consumers: Array.from({ length: consumers }, (_, i) => ({
+      username: `user-${i}`,
+      keyauth_credentials: [{ key: `k-${i.toString(36)}-${(i * 2654435761) % 4294967296}` }],
+    })),
+  };
+  return {
+    config,
+    shape: `${services} services, ${services} routes, ${services} plugins, ${consumers} consumers, ${consumers} key-auth credentials`,
+  };
+}
+
+const time = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
+  const t = performance.now();
+  const v = await f();
+  return [v, performance.now() - t];
+};
+
+/**
+ * The path of one config from the Admin API's database to a DP's compiled form, at each size:
+ * import (validate and write), export, hash, gzip and sign on the CP; verify, inflate and compile on
+ * the DP, with the heap the compiled config holds (V8 in Node, the engine workerd runs).
+ */
+export async function benchSnapshots(
+  db: Db,
+  daos: Daos,
+  identity: ClusterIdentity,
+  kid: string,
+  sizes: number[],
+  log: (m: string) => void,
+): Promise<SnapshotRow[]> {
+  const rows: SnapshotRow[] = [];
+  for (const n of sizes) {
+    log(`snapshot: ${n} entities`);
+    const { config: input, shape } = syntheticConfig(n);
+    const [applied, importMs] = await time(async () => {
+      const parsed = await parseDeclarative(input);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.error.flattened.slice(0, 3)));
+      return applyDeclarative(db, daos, parsed.value);
+    });
+    if (!applied.ok) throw new Error(applied.error.message);
+    const [exported, exportMs] = await time(() => exportConfig(db, daos));
+    const config = exported.config;
+    const [hashes, hashMs] = await time(() =>
+      calculateConfigHash(config as unknown as Record<string, unknown>),
+    );
+    const envelope: Envelope = {
+      version: exported.version,
+      epoch: exported.epoch,
+      config_hash: hashes.config,
+      hashes,
+      created_at: Date.now(),
+      cp_id: "bench",
+      config,
+    };
+    const json = utf8.encode(JSON.stringify(envelope));
+    const [compressed, gzipMs] = await time(() => gzip(json));
+    const [sealed, sealMs] = await time(() => sealSnapshot(envelope, identity, kid));
+    const trust = { signers: [identity.chain[0] as Uint8Array], maxPayload: 1 << 30 };
+    const [, verifyMs] = await time(() => openManifest(sealed.bytes, trust));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const [opened, openMs] = await time(() => openSnapshot(sealed.bytes, trust));
+    if (!opened.ok) throw new Error(JSON.stringify(opened.error));
+    const [compiled, compileMs] = await time(() =>
+      compileConfig(opened.value.manifest, opened.value.envelope.config),
+    );
+    held.push(compiled, opened);
+    gc();
+    const heapBytes = process.memoryUsage().heapUsed - before;
+    held.length = 0;
+    if (!compiled.router) throw new Error("no router");
+    rows.push({
+      entities: n,
+      shape,
+      importMs,
+      exportMs,
+      hashMs,
+      jsonBytes: json.length,
+      gzipBytes: compressed.length,
+      gzipMs,
+      sealMs,
+      verifyMs,
+      openMs,
+      compileMs,
+      heapBytes,
+    });
+  }
+  return rows;
+}
