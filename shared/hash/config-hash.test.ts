@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { calculateConfigHash, EMPTY_CONFIG_HASH } from "./config-hash";
+import { calculateConfigHash, compareKeys, EMPTY_CONFIG_HASH } from "./config-hash";
 import { luaNumber } from "./lua-number";
 
 // Vectors from Kong's spec/01-unit/19-hybrid/02-clustering_spec.lua ("calculate_config_hash").
@@ -100,5 +100,21 @@ describe("luaNumber (%.14g)", () => {
     [1 / 3, "0.33333333333333"],
   ])("formats %d as %s", (n, text) => {
     expect(luaNumber(n)).toBe(text);
+  });
+});
+
+describe("compareKeys (Lua's byte order of UTF-8 keys)", () => {
+  it("orders by code point, also where UTF-16 code units would not", () => {
+    const keys = ["😀", "\uE000", "b", "a", "ab", "é", "😁"];
+    expect([...keys].sort(compareKeys)).toEqual(["a", "ab", "b", "é", "\uE000", "😀", "😁"]);
+    const bytes = (s: string) => Array.from(new TextEncoder().encode(s));
+    const byBytes = [...keys].sort((x, y) => {
+      const a = bytes(x);
+      const b = bytes(y);
+      for (let i = 0; i < Math.min(a.length, b.length); i++)
+        if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+      return a.length - b.length;
+    });
+    expect([...keys].sort(compareKeys)).toEqual(byBytes);
   });
 });

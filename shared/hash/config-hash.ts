@@ -47,18 +47,32 @@ class Sink {
   }
 }
 
-/** Lua's `sort` on string keys compares bytes; for UTF-8 that is code point order. */
-function compareKeys(a: string, b: string): number {
-  const ai = a[Symbol.iterator]();
-  const bi = b[Symbol.iterator]();
+/** Code point order from index `i` on (surrogate pairs read as one code point). */
+function compareCodePoints(a: string, b: string, i: number): number {
   for (;;) {
-    const x = ai.next();
-    const y = bi.next();
-    if (x.done || y.done) return x.done ? (y.done ? 0 : -1) : 1;
-    const cx = x.value.codePointAt(0) ?? 0;
-    const cy = y.value.codePointAt(0) ?? 0;
-    if (cx !== cy) return cx - cy;
+    const x = a.codePointAt(i);
+    const y = b.codePointAt(i);
+    if (x === undefined || y === undefined) return x === undefined ? (y === undefined ? 0 : -1) : 1;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
   }
+}
+
+const isSurrogate = (c: number) => c >= 0xd800 && c <= 0xdfff;
+
+/**
+ * Lua's `sort` on string keys compares bytes; for UTF-8 that is code point order. UTF-16 code units
+ * give the same order unless a surrogate is involved, so only then are code points compared.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    return isSurrogate(x) || isSurrogate(y) ? compareCodePoints(a, b, i) : x - y;
+  }
+  return a.length - b.length;
 }
 
 function write(value: unknown, o: Sink): void {
