@@ -103,6 +103,8 @@ export function createAdminApp(deps: AdminDeps): Hono {
   mountClustering(app, deps.dataPlanes, now, deps.currentHash);
   mountMetrics(app, {
     db: deps.db,
+    daos,
+    targetHealth: deps.targetHealth ?? (() => ({})),
     dataPlanes: deps.dataPlanes,
     nodeId: deps.nodeId,
     now,

@@ -6,7 +6,9 @@ import { MetricSet } from "../../shared/metrics/metric-set";
 import { KONG_VERSION } from "../../shared/version";
 import type { DataPlaneDirectory, SyncStatus } from "../cluster/data-planes";
 import type { DataPlaneMetrics } from "../cluster/hub";
+import type { Daos } from "../dao";
 import type { Db } from "../db/client";
+import { type Checks, checksOn, type TargetHealthReports, targetKey } from "./upstream-health";
 
 const INCOMPATIBLE: ReadonlySet<SyncStatus> = new Set([
   "kong_version_incompatible",
@@ -16,6 +18,9 @@ const INCOMPATIBLE: ReadonlySet<SyncStatus> = new Set([
 
 export type MetricsDeps = {
   db: Db;
+  daos: Daos;
+  /** What the connected data planes report of targets' health. */
+  targetHealth: () => Promise<TargetHealthReports> | TargetHealthReports;
   dataPlanes: DataPlaneDirectory;
   nodeId: string;
   now: () => number;
@@ -28,8 +33,9 @@ export type MetricsDeps = {
 /**
  * Kong's `/metrics` (the prometheus plugin's Admin API endpoint) on a control plane: the node's
  * own gauges (node info, datastore reachable, every DP's last seen, config hash and version
- * compatibility), and the prometheus plugin's metrics of every connected data plane, each series
- * with a `node_id` label naming its DP. Kong's data planes are scraped one by one; Lintel's run as
+ * compatibility), the prometheus plugin's metrics of every connected data plane, each series
+ * with a `node_id` label naming its DP, and, when a prometheus plugin asks for
+ * `upstream_health_metrics`, each target's health as the data planes report it. Kong's data planes are scraped one by one; Lintel's run as
  * Workers with no listener of their own, so their metrics are served here.
  */
 export function mountMetrics(app: Hono, deps: MetricsDeps): void {
@@ -44,7 +50,10 @@ export function mountMetrics(app: Hono, deps: MetricsDeps): void {
       deps.log(`[lintel] prometheus: failed to reach database while processing /metrics endpoint: ${e}`);
     }
     out.add(CP_FAMILIES.datastoreReachable, [], [reachable]);
-    if (reachable) await addDataPlanes(out, deps);
+    if (reachable) {
+      await addDataPlanes(out, deps);
+      await addTargetHealth(out, deps);
+    }
     for (const report of await deps.reports()) {
       const set = new MetricSet();
       set.merge(report.metrics);
@@ -71,4 +80,42 @@ async function addDataPlanes(out: Exposition, deps: MetricsDeps): Promise<void> 
     }
     after = page.offset;
   } while (after);
+}
+
+const STATES = ["healthchecks_off", "healthy", "unhealthy", "dns_error"] as const;
+
+/**
+ * Kong's `kong_upstream_target_health`, when an enabled prometheus plugin has
+ * `upstream_health_metrics`: one series per state, 1 for the target's. A target is unhealthy when
+ * a data plane's active checks found it so (as `/upstreams/{u}/health`); the address is the
+ * target itself, as data planes connect to it by name.
+ */
+async function addTargetHealth(out: Exposition, deps: MetricsDeps): Promise<void> {
+  const plugins = await deps.daos.plugins.all();
+  const wanted = plugins.some(
+    (p) =>
+      p.name === "prometheus" &&
+      p.enabled !== false &&
+      (p.config as { upstream_health_metrics?: boolean } | null)?.upstream_health_metrics === true,
+  );
+  if (!wanted) return;
+  const upstreams = new Map((await deps.daos.upstreams.all()).map((u) => [u.id, u]));
+  const reports = await deps.targetHealth();
+  for (const t of await deps.daos.targets.all()) {
+    const upstream = upstreams.get((t.upstream as { id: string } | null)?.id ?? "");
+    if (!upstream) continue;
+    const target = String(t.target);
+    const state = !checksOn(upstream.healthchecks as Checks | null)
+      ? "healthchecks_off"
+      : (reports[targetKey(upstream.id, target)] ?? []).some((r) => r.health === "UNHEALTHY")
+        ? "unhealthy"
+        : "healthy";
+    for (const s of STATES) {
+      out.add(
+        CP_FAMILIES.upstreamTargetHealth,
+        [String(upstream.name), target, target, s, "http"],
+        [s === state ? 1 : 0],
+      );
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { kongError, notFound } from "./kong-response";
 /** What the data planes report of each target (`upstream id|host:port`), by DP node id. */
 export type TargetHealthReports = Record<string, Array<{ id: string; health: "HEALTHY" | "UNHEALTHY" }>>;
 
-type Checks = {
+export type Checks = {
   active?: { healthy?: { interval?: number }; unhealthy?: { interval?: number } };
   passive?: {
     unhealthy?: { http_failures?: number; tcp_failures?: number; timeouts?: number };
@@ -14,7 +14,7 @@ type Checks = {
 };
 
 /** Whether Kong would run any health check for the upstream. */
-function checksOn(healthchecks: Checks | null | undefined): boolean {
+export function checksOn(healthchecks: Checks | null | undefined): boolean {
   const a = healthchecks?.active;
   const p = healthchecks?.passive?.unhealthy;
   return (
@@ -26,7 +26,7 @@ function checksOn(healthchecks: Checks | null | undefined): boolean {
   );
 }
 
-function targetKey(upstreamId: string, target: string): string {
+export function targetKey(upstreamId: string, target: string): string {
   return `${upstreamId}|${target}`;
 }
 

@@ -78,6 +78,12 @@ export const CP_FAMILIES = {
     type: "gauge",
     labels: ["node_id", "hostname", "ip"],
   },
+  upstreamTargetHealth: {
+    name: "kong_upstream_target_health",
+    help: "Health status of targets of upstream. States = healthchecks_off|healthy|unhealthy|dns_error, value is 1 when state is populated.",
+    type: "gauge",
+    labels: ["upstream", "target", "address", "state", "subsystem"],
+  },
   versionCompatible: {
     name: "kong_data_plane_version_compatible",
     help: "Version compatible status of the data plane, 0 is incompatible",

@@ -108,6 +108,19 @@ describe("active health checks, DP node to isolates to control plane", () => {
     expect((await (await admin("/upstreams/checked/health?balancer_health=1")).json()).data.health).toBe(
       "HEALTHY",
     );
+    // prometheus' upstream_health_metrics: Kong's gauge per state, on the CP's /metrics
+    const metrics = async () => (await admin("/metrics")).text();
+    expect(await metrics()).not.toContain("kong_upstream_target_health");
+    expect(
+      (await admin("/plugins", { name: "prometheus", config: { upstream_health_metrics: true } })).status,
+    ).toBe(201);
+    const gauge = (port: number, state: string) =>
+      `kong_upstream_target_health{upstream="checked",target="127.0.0.1:${port}",address="127.0.0.1:${port}",state="${state}",subsystem="http"}`;
+    const text = await metrics();
+    expect(text).toContain(`${gauge(flaky.port, "unhealthy")} 1`);
+    expect(text).toContain(`${gauge(flaky.port, "healthy")} 0`);
+    expect(text).toContain(`${gauge(good.port, "healthy")} 1`);
+    expect(text).toContain(`${gauge(good.port, "dns_error")} 0`);
 
     flaky.statusHealth = 200;
     await waitFor("the target back in rotation", async () =>
@@ -124,6 +137,9 @@ describe("active health checks, DP node to isolates to control plane", () => {
     expect((await admin("/upstreams/plain/targets", { target: "10.0.0.9:80" })).status).toBe(201);
     const body = await (await admin("/upstreams/plain/health")).json();
     expect(body.data.map((t: { health: string }) => t.health)).toEqual(["HEALTHCHECKS_OFF"]);
+    expect(await (await admin("/metrics")).text()).toContain(
+      'kong_upstream_target_health{upstream="plain",target="10.0.0.9:80",address="10.0.0.9:80",state="healthchecks_off",subsystem="http"} 1',
+    );
     expect((await admin("/upstreams/nope/health")).status).toBe(404);
   });
 });
