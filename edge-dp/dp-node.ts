@@ -311,7 +311,9 @@ export class DataPlaneNode extends DurableObject<Env> {
       const e = opened.error;
       console.error(
         e.reason === "too_large"
-          ? `[lintel] dp: refused a snapshot of ${e.size} bytes: over cluster_max_payload (${e.limit})`
+          ? e.part === "hot"
+            ? `[lintel] dp: refused a snapshot of ${e.size} bytes of JSON besides consumers and credentials: over the ${e.limit} an isolate parses`
+            : `[lintel] dp: refused a snapshot of ${e.size} bytes: over ${e.part === "cold" ? `${e.limit} of consumers and credentials` : `cluster_max_payload (${e.limit})`}`
           : `[lintel] dp: refused a snapshot: ${JSON.stringify(e)}`,
       );
       this.ping({ reason: opened.error.reason });

@@ -2,7 +2,7 @@ import type { ClusterIdentity } from "../../shared/cluster/keys";
 import { calculateConfigHash } from "../../shared/hash/config-hash";
 import { pluginDefinition } from "../../shared/plugins/definitions";
 import { sealSnapshot } from "../../shared/snapshot/codec";
-import type { Envelope, Manifest } from "../../shared/snapshot/envelope";
+import { type Envelope, MAX_HOT_JSON, type Manifest } from "../../shared/snapshot/envelope";
 import { KONG_VERSION } from "../../shared/version";
 import type { Daos } from "../dao";
 import type { Db } from "../db/client";
@@ -27,7 +27,7 @@ export type PublisherOptions = {
    * the host (the managed CP polls from its Durable Object's alarm).
    */
   pollInterval: number;
-  /** `cluster_max_payload`: an export larger than this is not published. */
+  /** `cluster_max_payload`: a snapshot larger than this (compressed, as sent) is not published. */
   maxPayload: number;
   onSnapshot: (snapshot: Snapshot) => void;
   log: (message: string) => void;
@@ -125,9 +125,15 @@ export class Publisher {
         version: pluginDefinition(name)?.version ?? KONG_VERSION,
       })),
     };
-    if (sealed.manifest.size > this.opts.maxPayload) {
+    if (sealed.bytes.length > this.opts.maxPayload) {
       this.opts.log(
-        `[lintel] cluster: config version ${version} is ${sealed.manifest.size} bytes, over cluster_max_payload (${this.opts.maxPayload}); not published`,
+        `[lintel] cluster: config version ${version} is ${sealed.bytes.length} bytes compressed, over cluster_max_payload (${this.opts.maxPayload}); not published`,
+      );
+      return;
+    }
+    if (sealed.manifest.size > MAX_HOT_JSON) {
+      this.opts.log(
+        `[lintel] cluster: config version ${version} has ${sealed.manifest.size} bytes of JSON besides its consumers and credentials, over the ${MAX_HOT_JSON} a data plane isolate parses; not published`,
       );
       return;
     }

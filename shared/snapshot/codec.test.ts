@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createClusterCertificate } from "../../control-plane/node/gen-cert";
 import { type ClusterIdentity, loadClusterIdentity } from "../cluster/keys";
 import { calculateConfigHash } from "../hash/config-hash";
-import { openManifest, openSnapshot, sealSnapshot } from "./codec";
+import { hotPart, openManifest, openSnapshot, sealSnapshot } from "./codec";
 import type { Envelope } from "./envelope";
 
 async function identity(): Promise<ClusterIdentity> {
@@ -87,12 +87,53 @@ describe("snapshot codec", () => {
     });
   });
 
-  it("refuses a snapshot over cluster_max_payload before inflating it", async () => {
-    const { bytes, manifest } = await sealSnapshot(envelope(3), cp, "kid");
-    expect(await openManifest(bytes, { signers, maxPayload: manifest.size - 1 })).toMatchObject({
+  it("refuses a snapshot over cluster_max_payload (its bytes as they travel, as Kong bounds frames) before anything else", async () => {
+    const { bytes } = await sealSnapshot(envelope(3), cp, "kid");
+    expect(await openManifest(bytes, { signers, maxPayload: bytes.length - 1 })).toMatchObject({
       ok: false,
-      error: { reason: "too_large", size: manifest.size },
+      error: { reason: "too_large", size: bytes.length, limit: bytes.length - 1 },
     });
+    expect((await openManifest(bytes, { signers, maxPayload: bytes.length })).ok).toBe(true);
+  });
+
+  it("keeps consumers and credentials in a cold section: merged, verified, skipped or read one by one", async () => {
+    const e = envelope(4);
+    const consumers = Array.from({ length: 3 }, (_, i) => ({ id: `c${i}`, username: `u${i}` }));
+    const keys = [{ id: "k0", key: "secret", consumer: "c1" }];
+    e.config = { ...e.config, consumers, keyauth_credentials: keys } as never;
+    const { bytes, manifest } = await sealSnapshot(e, cp, "kid");
+    expect(manifest).toMatchObject({ cold_entities: 4, hot_bytes: expect.any(Number) });
+    const merged = await openSnapshot(bytes, { signers, maxPayload: 1 << 20 });
+    expect(merged.ok && merged.value.envelope.config).toMatchObject({ consumers, keyauth_credentials: keys });
+
+    const read: string[] = [];
+    const streamed = await openSnapshot(bytes, {
+      signers,
+      maxPayload: 1 << 20,
+      cold: (type, entity) => {
+        read.push(`${type}:${entity.id}`);
+      },
+    });
+    expect(streamed.ok && streamed.value.envelope.config.consumers).toBeUndefined();
+    expect(read).toEqual(["consumers:c0", "consumers:c1", "consumers:c2", "keyauth_credentials:k0"]);
+
+    // the hot part alone verifies, and holds no consumer
+    const hot = await openSnapshot(hotPart(bytes, manifest), { signers, maxPayload: 1 << 20, cold: "skip" });
+    expect(hot.ok && hot.value.envelope.config.services).toHaveLength(1);
+    expect(hot.ok && hot.value.envelope.config.consumers).toBeUndefined();
+    expect(await openSnapshot(hotPart(bytes, manifest), { signers, maxPayload: 1 << 20 })).toMatchObject({
+      ok: false,
+      error: { reason: "malformed", detail: "the cold section is missing" },
+    });
+
+    // a changed cold byte is refused even by a reader that only verifies it
+    const tampered = bytes.slice();
+    tampered[tampered.length - 12] = (tampered[tampered.length - 12] ?? 0) ^ 1;
+    expect(await openSnapshot(tampered, { signers, maxPayload: 1 << 20, cold: "verify" })).toMatchObject({
+      ok: false,
+      error: { reason: "digest_mismatch" },
+    });
+    expect((await openSnapshot(tampered, { signers, maxPayload: 1 << 20, cold: "skip" })).ok).toBe(true);
   });
 
   it("refuses truncated input", async () => {

@@ -12,14 +12,17 @@ import {
   utf8,
 } from "../util/bytes";
 import { err, ok, type Result } from "../util/result";
-import type { Envelope, Manifest } from "./envelope";
+import { type ColdType, coldBytes, readCold, splitCold } from "./cold";
+import { type Envelope, MAX_COLD_JSON, MAX_HOT_JSON, type Manifest } from "./envelope";
 import { isStale } from "./rollback";
 
 /*
  * A snapshot on the wire and at rest:
- *   u32 big-endian length N | N bytes: compact JWS of the Manifest | gzip of the Envelope JSON
- * The JWS signs the manifest, which names the SHA-256 of the gzip bytes: the signature covers every
- * byte, and version, hash and size can be checked before anything is inflated.
+ *   u32 big-endian length N | N bytes: compact JWS of the Manifest | hot gzip | cold gzip
+ * The hot section is the Envelope JSON without consumers and credentials; the cold section holds
+ * those, one `[type, entity]` JSON line each. The JWS signs the manifest, which names the SHA-256
+ * of each gzip: the signature covers every byte, and version, hash and sizes can be checked before
+ * anything is inflated, and a reader may verify and inflate the hot section alone.
  */
 
 export async function sealSnapshot(
@@ -27,16 +30,22 @@ export async function sealSnapshot(
   identity: ClusterIdentity,
   kid: string,
 ): Promise<{ bytes: Uint8Array; manifest: Manifest }> {
-  const json = utf8.encode(JSON.stringify(envelope));
-  const compressed = await gzip(json);
+  const { hot, lines } = splitCold(envelope.config as unknown as Record<string, unknown>);
+  const json = utf8.encode(JSON.stringify({ ...envelope, config: hot }));
+  const cold = coldBytes(lines);
+  const [hotGz, coldGz] = await Promise.all([gzip(json), gzip(cold)]);
   const manifest: Manifest = {
     version: envelope.version,
     epoch: envelope.epoch,
     config_hash: envelope.config_hash,
-    sha256: await sha256Hex(compressed),
+    sha256: await sha256Hex(hotGz),
     size: json.length,
     created_at: envelope.created_at,
     cp_id: envelope.cp_id,
+    hot_bytes: hotGz.length,
+    cold_sha256: await sha256Hex(coldGz),
+    cold_size: cold.length,
+    cold_entities: lines.length,
   };
   const jws = utf8.encode(
     await new CompactSign(utf8.encode(JSON.stringify(manifest)))
@@ -50,12 +59,19 @@ export async function sealSnapshot(
   );
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, jws.length);
-  return { bytes: concatBytes([length, jws, compressed]), manifest };
+  return { bytes: concatBytes([length, jws, hotGz, coldGz]), manifest };
+}
+
+/** The bytes of a snapshot without its cold section (what a reader of the hot section needs). */
+export function hotPart(bytes: Uint8Array, manifest: Manifest): Uint8Array {
+  if (manifest.hot_bytes === undefined) return bytes;
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
+  return bytes.subarray(0, 4 + n + manifest.hot_bytes);
 }
 
 export type OpenError =
   | { reason: "malformed"; detail: string }
-  | { reason: "too_large"; size: number; limit: number }
+  | { reason: "too_large"; size: number; limit: number; part?: "hot" | "cold" }
   | { reason: "bad_signature" }
   | { reason: "digest_mismatch" }
   | { reason: "stale"; version: number; current: number }
@@ -69,7 +85,11 @@ export type OpenOptions = {
    * the CA; its leaf's key then verifies the signature.
    */
   signerChain?: (chain: Uint8Array[]) => Promise<boolean>;
-  /** `cluster_max_payload`: the largest inflated snapshot accepted, in bytes. */
+  /**
+   * `cluster_max_payload`: the largest snapshot accepted, in bytes as it travels (compressed), as
+   * Kong bounds its WebSocket frames. What it inflates to is bounded by MAX_HOT_JSON and
+   * MAX_COLD_JSON.
+   */
   maxPayload: number;
   /**
    * What the reader holds now (rollback protection): in its epoch, a lower version is refused; a
@@ -82,12 +102,15 @@ export type OpenOptions = {
 export async function openManifest(
   bytes: Uint8Array,
   opts: OpenOptions,
-): Promise<Result<{ manifest: Manifest; payload: Uint8Array }, OpenError>> {
+): Promise<Result<{ manifest: Manifest; payload: Uint8Array; cold?: Uint8Array }, OpenError>> {
+  if (bytes.length > opts.maxPayload) {
+    return err({ reason: "too_large", size: bytes.length, limit: opts.maxPayload });
+  }
   if (bytes.length < 4) return err({ reason: "malformed", detail: "shorter than its header" });
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
   if (n > bytes.length - 4) return err({ reason: "malformed", detail: "signature length past the end" });
   const jws = fromUtf8.decode(bytes.subarray(4, 4 + n));
-  const payload = bytes.subarray(4 + n);
+  const sections = bytes.subarray(4 + n);
   let alg: string;
   let x5c: Uint8Array[] = [];
   try {
@@ -119,9 +142,19 @@ export async function openManifest(
   if (typeof manifest.version !== "number" || typeof manifest.size !== "number") {
     return err({ reason: "malformed", detail: "manifest without version or size" });
   }
-  if (manifest.size > opts.maxPayload) {
-    return err({ reason: "too_large", size: manifest.size, limit: opts.maxPayload });
+  if (manifest.size > MAX_HOT_JSON) {
+    return err({ reason: "too_large", size: manifest.size, limit: MAX_HOT_JSON, part: "hot" });
   }
+  if ((manifest.cold_size ?? 0) > MAX_COLD_JSON) {
+    return err({ reason: "too_large", size: manifest.cold_size ?? 0, limit: MAX_COLD_JSON, part: "cold" });
+  }
+  const split = manifest.hot_bytes;
+  if (split !== undefined && (!Number.isInteger(split) || split < 0 || split > sections.length)) {
+    return err({ reason: "malformed", detail: "hot section length past the end" });
+  }
+  const payload = split === undefined ? sections : sections.subarray(0, split);
+  // a snapshot whose cold section was left off (hotPart) has none to read
+  const cold = split === undefined || split === sections.length ? undefined : sections.subarray(split);
   const held = opts.current;
   if (held) {
     if (isStale(manifest, held)) {
@@ -129,17 +162,28 @@ export async function openManifest(
     }
   }
   if ((await sha256Hex(payload)) !== manifest.sha256) return err({ reason: "digest_mismatch" });
-  return ok({ manifest, payload });
+  return ok({ manifest, payload, cold });
 }
+
+/**
+ * What to do with the cold section (consumers and credentials): `merge` it into the config (the
+ * default), `verify` its digest only, `skip` it (a reader that looks them up elsewhere; its bytes
+ * may be absent), or hand each entity to a function, one at a time.
+ */
+export type ColdMode =
+  | "merge"
+  | "verify"
+  | "skip"
+  | ((type: ColdType, entity: Record<string, unknown>) => void | Promise<void>);
 
 /** Verifies and inflates a snapshot. */
 export async function openSnapshot(
   bytes: Uint8Array,
-  opts: OpenOptions,
+  opts: OpenOptions & { cold?: ColdMode },
 ): Promise<Result<{ manifest: Manifest; envelope: Envelope }, OpenError>> {
   const opened = await openManifest(bytes, opts);
   if (!opened.ok) return opened;
-  const { manifest, payload } = opened.value;
+  const { manifest, payload, cold } = opened.value;
   let json: Uint8Array | undefined;
   try {
     json = await gunzip(payload, manifest.size);
@@ -157,6 +201,22 @@ export async function openSnapshot(
   }
   const shape = checkEnvelope(envelope, manifest);
   if (shape) return err({ reason: "bad_schema", detail: shape });
+  const mode = opts.cold ?? "merge";
+  if (mode === "skip" || manifest.hot_bytes === undefined) return ok({ manifest, envelope });
+  if (!cold) return err({ reason: "malformed", detail: "the cold section is missing" });
+  if ((await sha256Hex(cold)) !== manifest.cold_sha256) return err({ reason: "digest_mismatch" });
+  if (mode === "verify") return ok({ manifest, envelope });
+  const config = envelope.config as unknown as Record<string, unknown[]>;
+  const read = await readCold(cold, manifest.cold_size ?? 0, (type, entity) => {
+    if (mode !== "merge") return mode(type, entity);
+    const list = config[type] ?? [];
+    list.push(entity);
+    config[type] = list;
+  });
+  if ("error" in read) return err({ reason: "malformed", detail: read.error });
+  if (read.entities !== manifest.cold_entities) {
+    return err({ reason: "malformed", detail: "the cold section holds another number of entities" });
+  }
   return ok({ manifest, envelope });
 }
 

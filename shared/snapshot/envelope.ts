@@ -29,4 +29,20 @@ export type Manifest = {
   size: number;
   created_at: number;
   cp_id: string;
+  /**
+   * Length of the hot section's gzip (the bytes `sha256` names); the cold section follows. Absent
+   * in a snapshot without a cold section (Lintel before 0.1.0's cold sections).
+   */
+  hot_bytes?: number;
+  /** Hex SHA-256 of the cold section's gzip. */
+  cold_sha256?: string;
+  /** Length of the inflated cold section in bytes. */
+  cold_size?: number;
+  /** How many consumers and credentials the cold section holds. */
+  cold_entities?: number;
 };
+
+/** The most JSON a snapshot's hot section may inflate to: it is parsed whole, in every isolate. */
+export const MAX_HOT_JSON = 32 * 1024 * 1024;
+/** The most a cold section may inflate to: it is read one entity at a time. */
+export const MAX_COLD_JSON = 1024 * 1024 * 1024;

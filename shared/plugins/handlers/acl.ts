@@ -8,12 +8,12 @@ const FORBIDDEN = "You cannot consume this service";
 export const acl: PluginHandler<Config> = {
   name: "acl",
   priority: 950,
-  access(req, conf, env) {
+  async access(req, conf, env) {
     const deny = (conf.deny ?? []).length > 0;
     const list = (deny ? conf.deny : conf.allow) ?? [];
     if (!req.consumer)
       return req.credential ? { status: 403, message: FORBIDDEN } : { status: 401, message: "Unauthorized" };
-    const groups = env.consumers.groups(req.consumer.id);
+    const groups = await env.consumers.groups(req.consumer.id);
     if (groups.length === 0 && !deny) {
       return req.credential ? { status: 403, message: FORBIDDEN } : { status: 401, message: "Unauthorized" };
     }

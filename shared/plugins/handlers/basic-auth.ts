@@ -41,15 +41,15 @@ export const basicAuth: PluginHandler<Config> = {
     if (req.headers.get("authorization") === null && req.headers.get("proxy-authorization") === null)
       return fail();
     let given = fromProxy;
-    let credential = given ? env.consumers.basicAuth(given.username) : undefined;
+    let credential = given ? await env.consumers.basicAuth(given.username) : undefined;
     if (!credential) {
       given = fromAuth;
-      credential = given ? env.consumers.basicAuth(given.username) : undefined;
+      credential = given ? await env.consumers.basicAuth(given.username) : undefined;
     }
     if (!credential || !given) return fail();
     const digest = toHex(sha1(utf8.encode(given.password + credential.consumer.id)));
     if (!(await secretsEqual(digest, credential.password))) return fail();
-    const consumer = env.consumers.consumer(credential.consumer.id);
+    const consumer = await env.consumers.consumer(credential.consumer.id);
     if (!consumer) return fail();
     setConsumer(req, consumer, credential);
     // Kong identifies a basic-auth credential by its username

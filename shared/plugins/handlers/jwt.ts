@@ -98,7 +98,7 @@ async function authenticate(
   if (claim === undefined || claim === null)
     return refuse({ message: `No mandatory '${conf.key_claim_name}' in claims` });
   if (claim === "") return refuse({ message: `Invalid '${conf.key_claim_name}' in claims` });
-  const secret = env.consumers.jwtSecret(String(claim));
+  const secret = await env.consumers.jwtSecret(String(claim));
   if (!secret) return refuse({ message: `No credentials found for given '${conf.key_claim_name}'` });
   const alg = secret.algorithm ?? "HS256";
   if (header.alg !== alg) return refuse({ message: "Invalid algorithm" });
@@ -124,7 +124,7 @@ async function authenticate(
       return refuse({ exp: "exceeds maximum allowed expiration" });
     }
   }
-  const consumer = env.consumers.consumer(secret.consumer.id);
+  const consumer = await env.consumers.consumer(secret.consumer.id);
   if (!consumer)
     return {
       status: 401,

@@ -61,8 +61,8 @@ export const keyAuth: PluginHandler<KeyAuthConfig> = {
         break;
       }
     }
-    const credential = key ? env.consumers.keyAuth(key) : undefined;
-    const consumer = credential ? env.consumers.consumer(credential.consumer.id) : undefined;
+    const credential = key ? await env.consumers.keyAuth(key) : undefined;
+    const consumer = credential ? await env.consumers.consumer(credential.consumer.id) : undefined;
     if (credential && consumer) {
       setConsumer(req, consumer, credential);
       return undefined;

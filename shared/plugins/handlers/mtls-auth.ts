@@ -51,12 +51,14 @@ export const mtlsAuth: PluginHandler<Config> = {
     let consumer: Consumer | undefined;
     if (cn) {
       for (const by of conf.consumer_by) {
-        const found = by === "username" ? env.consumers.consumer(cn) : env.consumers.consumerByCustomId(cn);
+        const found = await (by === "username"
+          ? env.consumers.consumer(cn)
+          : env.consumers.consumerByCustomId(cn));
         consumer = by === "username" && found?.username !== cn ? undefined : found;
         if (consumer) break;
       }
     }
-    consumer ??= conf.default_consumer ? env.consumers.consumer(conf.default_consumer) : undefined;
+    consumer ??= conf.default_consumer ? await env.consumers.consumer(conf.default_consumer) : undefined;
     if (!consumer) return fail(FAILED);
     setConsumer(req, consumer, { ...credential, consumer: { id: consumer.id } });
     req.upstreamHeaders.set("x-client-cert-dn", leaf.subject);

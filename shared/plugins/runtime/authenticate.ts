@@ -23,14 +23,14 @@ export function setConsumer(
  * Kong's `anonymous` for an authentication plugin that could not identify the client: with an
  * anonymous consumer configured, the request goes on as that consumer; without one, `refusal`.
  */
-export function orAnonymous(
+export async function orAnonymous(
   req: PluginRequest,
   anonymous: string | null,
   env: PluginEnvironment,
   refusal: Exit,
-): Exit | undefined {
+): Promise<Exit | undefined> {
   if (!anonymous) return refusal;
-  const consumer = env.consumers.consumer(anonymous);
+  const consumer = await env.consumers.consumer(anonymous);
   if (!consumer)
     return { status: 500, message: `anonymous consumer ${anonymous} is configured but doesn't exist` };
   setConsumer(req, consumer, undefined);

@@ -1,83 +1,81 @@
 import { certificatesDer } from "../../cluster/pem";
 import type { DeclarativeConfig } from "../../declarative/config";
+import { COLD_TYPES } from "../../snapshot/cold";
+import { consumerKeys } from "./consumer-keys";
 import type { Consumer, ConsumerLookup, Credential, JwtSecret } from "./types";
 
-/** Consumers and their credentials, indexed once per config: a lookup, never a scan, per request. */
-export class ConsumerIndex implements ConsumerLookup {
-  private readonly byId = new Map<string, Consumer>();
-  private readonly byUsername = new Map<string, Consumer>();
-  private readonly keys = new Map<string, Credential>();
-  private readonly acls = new Map<string, string[]>();
-  private readonly jwts = new Map<string, JwtSecret>();
-  private readonly byCustomId = new Map<string, Consumer>();
+type Found = unknown[] | Promise<unknown[]>;
+
+const first = <T>(found: Found): T | undefined | Promise<T | undefined> =>
+  Array.isArray(found) ? (found[0] as T | undefined) : found.then((v) => v[0] as T | undefined);
+
+/**
+ * Consumers and credentials by the keys of `consumerKeys`, wherever the rows are kept; CA
+ * certificates (part of every isolate's config) by id.
+ */
+export abstract class KeyedConsumers implements ConsumerLookup {
   private readonly cas = new Map<string, Uint8Array>();
-  private readonly basic = new Map<string, Credential & { username: string; password: string }>();
 
   constructor(config: DeclarativeConfig) {
-    for (const c of (config.consumers ?? []) as unknown as Consumer[]) {
-      const consumer = { id: c.id, username: c.username ?? null, custom_id: c.custom_id ?? null };
-      this.byId.set(c.id, consumer);
-      if (c.username) this.byUsername.set(c.username, consumer);
-      if (c.custom_id) this.byCustomId.set(c.custom_id, consumer);
-    }
-    for (const k of (config.keyauth_credentials ?? []) as unknown as Array<
-      Credential & { key: string; consumer: string | { id: string } }
-    >) {
-      const consumerId = typeof k.consumer === "string" ? k.consumer : k.consumer?.id;
-      if (consumerId) this.keys.set(k.key, { ...k, consumer: { id: consumerId } });
-    }
-    for (const j of (config.jwt_secrets ?? []) as unknown as Array<
-      JwtSecret & { consumer: string | { id: string } }
-    >) {
-      const consumerId = typeof j.consumer === "string" ? j.consumer : j.consumer?.id;
-      if (consumerId) this.jwts.set(j.key, { ...j, consumer: { id: consumerId } });
-    }
     for (const ca of (config.ca_certificates ?? []) as unknown as Array<{ id: string; cert: string }>) {
       const der = certificatesDer(ca.cert)[0];
       if (der) this.cas.set(ca.id, der);
     }
-    type Basic = Credential & { username: string; password: string; consumer: string | { id: string } };
-    for (const b of (config.basicauth_credentials ?? []) as unknown as Basic[]) {
-      const consumerId = typeof b.consumer === "string" ? b.consumer : b.consumer?.id;
-      if (consumerId) this.basic.set(b.username, { ...b, consumer: { id: consumerId } });
-    }
-    for (const a of (config.acls ?? []) as unknown as Array<{
-      group: string;
-      consumer: string | { id: string };
-    }>) {
-      const consumerId = typeof a.consumer === "string" ? a.consumer : a.consumer?.id;
-      if (!consumerId) continue;
-      const list = this.acls.get(consumerId) ?? [];
-      list.push(a.group);
-      this.acls.set(consumerId, list);
-    }
   }
 
-  basicAuth(username: string): (Credential & { username: string; password: string }) | undefined {
-    return this.basic.get(username);
+  /** Every value stored under a key, in order. */
+  protected abstract find(key: string): Found;
+
+  consumer(idOrUsername: string) {
+    const byId = first<Consumer>(this.find(`c:${idOrUsername.toLowerCase()}`));
+    const orName = (c: Consumer | undefined) => c ?? first<Consumer>(this.find(`u:${idOrUsername}`));
+    return byId instanceof Promise ? byId.then(orName) : orName(byId);
   }
 
-  consumerByCustomId(customId: string): Consumer | undefined {
-    return this.byCustomId.get(customId);
+  consumerByCustomId(customId: string) {
+    return first<Consumer>(this.find(`x:${customId}`));
+  }
+
+  keyAuth(key: string) {
+    return first<Credential>(this.find(`k:${key}`));
+  }
+
+  basicAuth(username: string) {
+    return first<Credential & { username: string; password: string }>(this.find(`b:${username}`));
+  }
+
+  jwtSecret(key: string) {
+    return first<JwtSecret>(this.find(`j:${key}`));
+  }
+
+  groups(consumerId: string) {
+    return this.find(`a:${consumerId}`) as string[] | Promise<string[]>;
   }
 
   caCertificate(id: string): Uint8Array | undefined {
     return this.cas.get(id);
   }
+}
 
-  jwtSecret(key: string): JwtSecret | undefined {
-    return this.jwts.get(key);
+/** Consumers and their credentials, indexed in memory once per config: a lookup, never a scan. */
+export class ConsumerIndex extends KeyedConsumers {
+  private readonly rows = new Map<string, unknown[]>();
+
+  constructor(config: DeclarativeConfig) {
+    super(config);
+    const c = config as unknown as Record<string, Array<Record<string, unknown>> | undefined>;
+    for (const type of COLD_TYPES) {
+      for (const entity of c[type] ?? []) {
+        for (const [key, value] of consumerKeys(type, entity)) {
+          const list = this.rows.get(key);
+          if (list) list.push(value);
+          else this.rows.set(key, [value]);
+        }
+      }
+    }
   }
 
-  groups(consumerId: string): string[] {
-    return this.acls.get(consumerId) ?? [];
-  }
-
-  consumer(idOrUsername: string): Consumer | undefined {
-    return this.byId.get(idOrUsername.toLowerCase()) ?? this.byUsername.get(idOrUsername);
-  }
-
-  keyAuth(key: string): Credential | undefined {
-    return this.keys.get(key);
+  protected find(key: string): unknown[] {
+    return this.rows.get(key) ?? [];
   }
 }

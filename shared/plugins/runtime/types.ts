@@ -118,18 +118,21 @@ export type PluginEnvironment = {
   cache: ResponseCache;
 };
 
+/** A value now, or later when it is looked up elsewhere (the DP node's storage). */
+export type Lookup<T> = T | Promise<T>;
+
 export interface ConsumerLookup {
   /** By id or username, as Kong's `anonymous` names one. */
-  consumer(idOrUsername: string): Consumer | undefined;
-  keyAuth(key: string): Credential | undefined;
+  consumer(idOrUsername: string): Lookup<Consumer | undefined>;
+  keyAuth(key: string): Lookup<Credential | undefined>;
   /** A basic-auth credential by username; its `password` is Kong's hash. */
-  basicAuth(username: string): (Credential & { username: string; password: string }) | undefined;
+  basicAuth(username: string): Lookup<(Credential & { username: string; password: string }) | undefined>;
   /** A JWT credential by its key (the `iss` claim by default). */
-  jwtSecret(key: string): JwtSecret | undefined;
+  jwtSecret(key: string): Lookup<JwtSecret | undefined>;
   /** A consumer by its custom_id. */
-  consumerByCustomId(customId: string): Consumer | undefined;
-  /** A CA certificate entity's DER, by id. */
+  consumerByCustomId(customId: string): Lookup<Consumer | undefined>;
+  /** A CA certificate entity's DER, by id (part of every config: no lookup elsewhere). */
   caCertificate(id: string): Uint8Array | undefined;
   /** A consumer's ACL groups, in Kong's order. */
-  groups(consumerId: string): string[];
+  groups(consumerId: string): Lookup<string[]>;
 }
