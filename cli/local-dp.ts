@@ -22,7 +22,14 @@ export type LocalDpOptions = {
   entry?: string;
 };
 
-export type NodeStatus = { node_id: string; connected: boolean; config_hash: string; version: number | null };
+export type NodeStatus = {
+  node_id: string;
+  connected: boolean;
+  config_hash: string;
+  version: number | null;
+  /** Whether the config's consumers and credentials are in the node's storage, for lookups. */
+  consumers_stored: boolean;
+};
 
 export type LocalDp = {
   url: string;

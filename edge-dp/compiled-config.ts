@@ -2,6 +2,7 @@ import { healthKey } from "../shared/balancer/active-health";
 import type { DeclarativeConfig } from "../shared/declarative/config";
 import { ConsumerIndex } from "../shared/plugins/runtime/consumers";
 import { PluginScopes } from "../shared/plugins/runtime/scopes";
+import type { ConsumerLookup } from "../shared/plugins/runtime/types";
 import { compileRouter } from "../shared/router/kong-router";
 import type { Router } from "../shared/router/types";
 import type { Manifest } from "../shared/snapshot/envelope";
@@ -18,7 +19,7 @@ export type CompiledConfig = {
   /** Which plugin configuration applies where. */
   plugins: PluginScopes;
   /** Consumers and credentials, for the authentication plugins. */
-  consumers: ConsumerIndex;
+  consumers: ConsumerLookup;
   /**
    * Takes what the DP node's active health checks found: a target whose state changed there is
    * taken out of (or back into) this isolate's rotation.
@@ -29,6 +30,8 @@ export type CompiledConfig = {
 export function compileConfig(
   manifest: Pick<Manifest, "version" | "epoch" | "config_hash" | "created_at">,
   config: DeclarativeConfig,
+  /** Where consumers and credentials are looked up when the config does not hold them. */
+  consumers?: ConsumerLookup,
 ): CompiledConfig {
   const services = compileServiceTargets(config);
   const addresses = new Map<string, Array<{ available: boolean }>>();
@@ -48,7 +51,7 @@ export function compileConfig(
     router: compileRouter(config),
     services,
     plugins: new PluginScopes(config),
-    consumers: new ConsumerIndex(config),
+    consumers: consumers ?? new ConsumerIndex(config),
     applyHealth(health) {
       for (const [key, healthy] of Object.entries(health)) {
         if (seen.get(key) === healthy) continue;

@@ -1,12 +1,14 @@
 import { parse as parseYaml } from "yaml";
 import { bundledConfig } from "../shared/declarative/to-config";
 import { calculateConfigHash } from "../shared/hash/config-hash";
-import { openSnapshot } from "../shared/snapshot/codec";
+import { type OpenOptions, openManifest, openSnapshot } from "../shared/snapshot/codec";
 import { isStale } from "../shared/snapshot/rollback";
+import { storesConsumers } from "./cold-index";
 import { type CompiledConfig, compileConfig } from "./compiled-config";
 import { ConfigCache } from "./config-cache";
 import type { DpConf, Env } from "./env";
 import { snapshotTrust } from "./snapshot-trust";
+import { StoredConsumers } from "./stored-consumers";
 
 /**
  * The config an isolate serves. It asks its DP node for the current hash at most every
@@ -53,10 +55,9 @@ export class ConfigHolder {
     try {
       const bytes = await new ConfigCache(env.CONFIG_CACHE, conf).read();
       if (bytes) {
-        const opened = await openSnapshot(bytes, snapshotTrust(conf));
-        if (opened.ok) {
-          const { envelope } = opened.value;
-          this.compiled = compileConfig(opened.value.manifest, envelope.config);
+        const opened = await this.open(bytes, snapshotTrust(conf), env, conf, colo);
+        if ("compiled" in opened) {
+          this.compiled = opened.compiled;
           ctx.waitUntil(this.refresh(env, conf, colo));
           return;
         }
@@ -98,24 +99,52 @@ export class ConfigHolder {
       const current = await node.currentConfig(colo);
       if (current && this.compiled) this.compiled.applyHealth(current.health);
       if (!current || current.config_hash === this.compiled?.hash) return;
-      const bytes = await node.snapshot();
+      // a config that keeps its consumers in the node's storage comes without them
+      const bytes = await node.snapshot(current.cold_entities > conf.data_plane_consumers_in_memory);
       if (!bytes) return;
-      const opened = await openSnapshot(bytes, {
-        ...snapshotTrust(conf),
-        current: this.compiled?.manifest,
-      });
-      if (!opened.ok) {
+      const opened = await this.open(
+        bytes,
+        { ...snapshotTrust(conf), current: this.compiled?.manifest },
+        env,
+        conf,
+        colo,
+      );
+      if (!("compiled" in opened)) {
         console.error(`[lintel] dp: isolate refused the node's snapshot: ${JSON.stringify(opened.error)}`);
         return;
       }
-      const { envelope } = opened.value;
       // another refresh may have installed a newer config meanwhile: never step back
       const held = this.compiled?.manifest;
-      if (held && isStale(opened.value.manifest, held)) return;
-      this.compiled = compileConfig(opened.value.manifest, envelope.config);
+      if (held && isStale(opened.compiled.manifest, held)) return;
+      this.compiled = opened.compiled;
       this.compiled.applyHealth(current.health);
     } catch (e) {
       console.error(`[lintel] dp: config check failed: ${e instanceof Error ? e.message : e}`);
     }
+  }
+
+  /**
+   * Verifies and compiles a snapshot. A config with more consumers and credentials than
+   * `data_plane_consumers_in_memory` is compiled without them (its cold section is not even
+   * inflated): they are looked up in the DP node's storage as requests name them.
+   */
+  private async open(
+    bytes: Uint8Array,
+    trust: OpenOptions,
+    env: Env,
+    conf: DpConf,
+    colo: string,
+  ): Promise<{ compiled: CompiledConfig } | { error: unknown }> {
+    const head = await openManifest(bytes, trust);
+    if (!head.ok) return { error: head.error };
+    const stored = storesConsumers(head.value.manifest, conf.data_plane_consumers_in_memory);
+    const opened = await openSnapshot(bytes, { ...trust, cold: stored ? "skip" : "merge" });
+    if (!opened.ok) return { error: opened.error };
+    const { manifest, envelope } = opened.value;
+    const node = () => env.DP_NODE.get(env.DP_NODE.idFromName(colo));
+    const consumers = stored
+      ? new StoredConsumers(envelope.config, (key) => node().consumerRows(key))
+      : undefined;
+    return { compiled: compileConfig(manifest, envelope.config, consumers) };
   }
 }

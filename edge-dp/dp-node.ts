@@ -7,10 +7,11 @@ import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
 import { MetricSet, type MetricsWire, validMetricsWire } from "../shared/metrics/metric-set";
 import { pluginDefinition } from "../shared/plugins/definitions";
 import { HANDLERS } from "../shared/plugins/runtime/pipeline";
-import { openSnapshot } from "../shared/snapshot/codec";
+import { hotPart, openSnapshot } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
 import { reconnectDelay } from "./backoff";
+import { ColdIndex, openAndIndex, storesConsumers } from "./cold-index";
 import { ConfigCache } from "./config-cache";
 import { type DpConf, dpConf, type Env } from "./env";
 import { probeTarget } from "./health-probe";
@@ -31,6 +32,8 @@ const METRICS_EVERY_MS = 5_000;
 export type CurrentConfig = {
   version: number;
   config_hash: string;
+  /** How many consumers and credentials the config has (over `data_plane_consumers_in_memory`, isolates look them up here). */
+  cold_entities: number;
   /** Targets under active health checks, by key: whether each is healthy. */
   health: Record<string, boolean>;
 };
@@ -42,6 +45,10 @@ export type CurrentConfig = {
  */
 export class DataPlaneNode extends DurableObject<Env> {
   private readonly store: SnapshotStore;
+  /** A large config's consumers and credentials, for isolates to look up. */
+  private readonly cold: ColdIndex;
+  /** Rebuilding the index (a node that started without one for its config). */
+  private indexing: Promise<void> | undefined;
   private current: Manifest | undefined;
   private nodeId = "";
   private name = "local";
@@ -65,6 +72,7 @@ export class DataPlaneNode extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SnapshotStore(ctx.storage);
+    this.cold = new ColdIndex(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       try {
         this.current = (await this.store.meta())?.manifest;
@@ -75,6 +83,9 @@ export class DataPlaneNode extends DurableObject<Env> {
         if (validMetricsWire(kept)) this.metrics.merge(kept);
         if (!this.current) await this.loadFromCache();
         await this.loadHealthChecks();
+        this.indexing = this.reindex().finally(() => {
+          this.indexing = undefined;
+        });
       } catch (e) {
         // kept and rethrown by the calls, so a failed start does not break the input gate
         this.initError = e;
@@ -98,6 +109,7 @@ export class DataPlaneNode extends DurableObject<Env> {
       ? {
           version: this.current.version,
           config_hash: this.current.config_hash,
+          cold_entities: this.current.cold_entities ?? 0,
           health: this.health?.snapshot() ?? {},
         }
       : null;
@@ -116,10 +128,39 @@ export class DataPlaneNode extends DurableObject<Env> {
     if (Date.now() - this.metricsSentAt >= METRICS_EVERY_MS) this.ping();
   }
 
-  /** The stored snapshot, still signed: isolates verify it themselves. */
-  async snapshot(): Promise<Uint8Array | null> {
+  /**
+   * The stored snapshot, still signed: isolates verify it themselves. `hot`: without its cold
+   * section, for isolates that look consumers and credentials up here.
+   */
+  async snapshot(hot = false): Promise<Uint8Array | null> {
     this.ready();
-    return (await this.store.read())?.bytes ?? null;
+    const stored = await this.store.read();
+    if (!stored) return null;
+    return hot ? hotPart(stored.bytes, stored.manifest) : stored.bytes;
+  }
+
+  /** What a key of `consumerKeys` finds in the current config's consumers and credentials. */
+  async consumerRows(key: string): Promise<unknown[]> {
+    this.ready();
+    await this.indexing;
+    return this.cold.find(key);
+  }
+
+  /** Indexes the stored config's consumers and credentials, if it keeps them here and they are not. */
+  private async reindex(): Promise<void> {
+    const conf = dpConf(this.env);
+    if (!conf.ok || !this.current) return;
+    const inMemory = conf.value.data_plane_consumers_in_memory;
+    if (
+      !storesConsumers(this.current, inMemory) ||
+      this.cold.builtFor()?.config_hash === this.current.config_hash
+    )
+      return;
+    const stored = await this.store.read();
+    if (!stored) return;
+    const opened = await openAndIndex(stored.bytes, snapshotTrust(conf.value), this.cold, inMemory);
+    if (!opened.ok)
+      console.error(`[lintel] dp: indexing the stored config failed: ${JSON.stringify(opened.error)}`);
   }
 
   /** For operators and tests: the node's id and whether it is connected. */
@@ -128,12 +169,16 @@ export class DataPlaneNode extends DurableObject<Env> {
     connected: boolean;
     config_hash: string;
     version: number | null;
+    consumers_stored: boolean;
   }> {
+    await this.indexing;
     return {
       node_id: this.nodeId,
       connected: this.socket !== undefined,
       config_hash: this.current?.config_hash ?? EMPTY_HASH,
       version: this.current?.version ?? null,
+      consumers_stored:
+        this.current !== undefined && this.cold.builtFor()?.config_hash === this.current.config_hash,
     };
   }
 
@@ -172,7 +217,7 @@ export class DataPlaneNode extends DurableObject<Env> {
     if (!conf.ok || !this.current) return;
     const stored = await this.store.read();
     if (!stored) return;
-    const opened = await openSnapshot(stored.bytes, snapshotTrust(conf.value));
+    const opened = await openSnapshot(stored.bytes, { ...snapshotTrust(conf.value), cold: "skip" });
     if (!opened.ok) return;
     const config = opened.value.envelope.config;
     const next = new ActiveHealth(
@@ -306,7 +351,13 @@ export class DataPlaneNode extends DurableObject<Env> {
 
   /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */
   private async apply(bytes: Uint8Array, conf: DpConf): Promise<void> {
-    const opened = await openSnapshot(bytes, { ...snapshotTrust(conf), current: this.current });
+    await this.indexing;
+    const opened = await openAndIndex(
+      bytes,
+      { ...snapshotTrust(conf), current: this.current },
+      this.cold,
+      conf.data_plane_consumers_in_memory,
+    );
     if (!opened.ok) {
       const e = opened.error;
       console.error(
@@ -323,6 +374,7 @@ export class DataPlaneNode extends DurableObject<Env> {
     if (manifest.config_hash !== this.current?.config_hash || manifest.version !== this.current?.version) {
       await this.store.write(manifest, bytes);
       this.current = manifest;
+      if (!storesConsumers(manifest, conf.data_plane_consumers_in_memory)) this.cold.clear();
       await this.loadHealthChecks();
       await this.cache(conf)
         .write(bytes, manifest)
@@ -344,7 +396,12 @@ export class DataPlaneNode extends DurableObject<Env> {
     if (!conf.ok) return;
     const bytes = await this.cache(conf.value).read();
     if (!bytes) return;
-    const opened = await openSnapshot(bytes, snapshotTrust(conf.value));
+    const opened = await openAndIndex(
+      bytes,
+      snapshotTrust(conf.value),
+      this.cold,
+      conf.value.data_plane_consumers_in_memory,
+    );
     if (!opened.ok) {
       console.error(`[lintel] dp: refused the cached config: ${JSON.stringify(opened.error)}`);
       return;

@@ -170,6 +170,12 @@ export const OPTIONS = {
   declarative_config_string: option(optional, "NONE"),
   /** Where a DP keeps its last config for a cold start (Kong's option): encrypted, unencrypted or off. */
   data_plane_config_cache_mode: option(oneOf("encrypted", "unencrypted", "off"), "encrypted"),
+  /**
+   * Lintel: the most consumers and credentials (consumers, key-auth, basic-auth, jwt, acls) a DP's
+   * isolates hold in memory; a config with more keeps them in the DP node's storage, where
+   * isolates look up the ones requests name, and remember them.
+   */
+  data_plane_consumers_in_memory: option(number(0), "20000"),
   /** Lintel: how often an isolate asks its DP node whether the config changed, in seconds. */
   config_check_interval: option(number(0.01), "0.5"),
   /** Response headers the proxy adds (Kong's tokens and names; `off` for none). */

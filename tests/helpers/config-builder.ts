@@ -53,9 +53,17 @@ export async function snapshotOf(
     created_at = 1,
     upstreams = [],
     targets = [],
-  }: { epoch?: string; created_at?: number; upstreams?: ExportedEntity[]; targets?: ExportedEntity[] } = {},
+    more = {},
+  }: {
+    epoch?: string;
+    created_at?: number;
+    upstreams?: ExportedEntity[];
+    targets?: ExportedEntity[];
+    /** Any other entities (plugins, consumers, credentials), by type. */
+    more?: Record<string, unknown[]>;
+  } = {},
 ) {
-  const config: DeclarativeConfig = { _format_version: "3.0", _transform: false };
+  const config: DeclarativeConfig = { _format_version: "3.0", _transform: false, ...more };
   if (services.length) config.services = services;
   if (routes.length) config.routes = routes;
   if (upstreams.length) config.upstreams = upstreams;

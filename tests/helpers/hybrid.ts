@@ -14,7 +14,7 @@ export type Hybrid = { dir: string; cp: ControlPlane; dp: LocalDp; close(): Prom
  * A Node CP on a fresh database of the real Postgres server and one edge DP in workerd connected
  * to it, with certificates made now; the DP's isolates check for a new config every 50 ms.
  */
-export async function startHybrid(name: string): Promise<Hybrid> {
+export async function startHybrid(name: string, dpBindings: Record<string, string> = {}): Promise<Hybrid> {
   const dir = mkdtempSync(join(tmpdir(), `lintel-${name}-`));
   const certs = await clusterCertificate(dir);
   const pg = await freshPostgres();
@@ -37,6 +37,7 @@ export async function startHybrid(name: string): Promise<Hybrid> {
       KONG_CLUSTER_CERT_KEY: certs.keyPem,
       KONG_CLUSTER_CONTROL_PLANE: `ws://127.0.0.1:${clusterPort}`,
       KONG_CONFIG_CHECK_INTERVAL: "0.05",
+      ...dpBindings,
     },
   });
   return {

@@ -33,7 +33,7 @@ export type PluginFixture = {
  * upstream behind service `echo` with routes `/open` and `/locked`, and consumers ann and bob with
  * the key-auth keys `ann-key` and `bob-key`.
  */
-export function pluginFixture(name: string): PluginFixture {
+export function pluginFixture(name: string, dpBindings: Record<string, string> = {}): PluginFixture {
   let hybrid: Hybrid;
   const f = {} as PluginFixture;
   f.admin = async (method, path, body) => {
@@ -57,7 +57,7 @@ export function pluginFixture(name: string): PluginFixture {
     });
   };
   beforeAll(async () => {
-    hybrid = await startHybrid(name);
+    hybrid = await startHybrid(name, dpBindings);
     f.cp = hybrid.cp;
     f.dp = hybrid.dp;
     f.upstream = await startUpstream();

@@ -50,11 +50,11 @@ describe("transformation, caching and logging plugins on the edge DP", () => {
 
   it("request-transformer: JSON and form bodies changed, with the new length; other bodies as they came", async () => {
     expect(
-      (await f.admin("POST", "/services/echo/routes", { name: "reshape", paths: ["/reshape"] })).status,
+      (await f.admin("POST", "/services/echo/routes", { name: "rebody", paths: ["/rebody"] })).status,
     ).toBe(201);
     expect(
       (
-        await f.admin("POST", "/routes/reshape/plugins", {
+        await f.admin("POST", "/routes/rebody/plugins", {
           name: "request-transformer",
           config: {
             remove: { body: ["password"] },
@@ -67,7 +67,7 @@ describe("transformation, caching and logging plugins on the edge DP", () => {
       ).status,
     ).toBe(201);
     const post = (type: string, body: string) =>
-      f.get("/reshape/x", { method: "POST", headers: { "content-type": type, "x-mode": "fast" }, body });
+      f.get("/rebody/x", { method: "POST", headers: { "content-type": type, "x-mode": "fast" }, body });
     const json = await waitFor("the transformed JSON body", async () => {
       const r = await post(
         "application/json",

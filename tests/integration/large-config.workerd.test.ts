@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalDp, startLocalDp } from "../../cli/local-dp";
+import { clusterCertificate } from "../helpers/certs";
+import { route, service, snapshotOf } from "../helpers/config-builder";
+import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
+import { freePort } from "../helpers/ports";
+import { startUpstream } from "../helpers/upstream";
+import { waitFor } from "../helpers/wait";
+
+const SERVICES = 10_000;
+const CONSUMERS = 50_000;
+
+/**
+ * DESIGN.md's large case through a real DP in workerd: 10k services, routes and plugins plus 50k
+ * consumers with a key-auth credential each (130k entities, 28 MB of JSON). Its consumers go to
+ * the DP node's storage and the isolates serve with the rest; the same snapshot is refused by a DP
+ * whose cluster_max_payload is smaller than it, which keeps what it had.
+ */
+describe("the large config on an edge DP", () => {
+  let dir: string;
+  let cp: FakeCp;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let certs: Awaited<ReturnType<typeof clusterCertificate>>;
+  let dp: LocalDp | undefined;
+  let snapshot: Awaited<ReturnType<typeof snapshotOf>>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "lintel-large-"));
+    certs = await clusterCertificate(dir);
+    cp = await startFakeCp();
+    upstream = await startUpstream();
+    const services = Array.from({ length: SERVICES }, (_, i) =>
+      service({ name: `s${i}`, url: upstream.url }),
+    );
+    const routes = services.map((s, i) => route({ name: `r${i}`, paths: [`/s${i}`] }, s.id));
+    const plugins = routes.map((r) => ({
+      id: randomUUID(),
+      name: "key-auth",
+      route: r.id,
+      service: null,
+      consumer: null,
+      enabled: true,
+      protocols: ["http", "https"],
+      config: {
+        key_names: ["apikey"],
+        hide_credentials: false,
+        anonymous: null,
+        key_in_header: true,
+        key_in_query: true,
+        key_in_body: false,
+        run_on_preflight: true,
+        realm: null,
+      },
+    }));
+    const consumers = Array.from({ length: CONSUMERS }, (_, i) => ({
+      id: randomUUID(),
+      username: `user-${i}`,
+    }));
+    const keys = consumers.map((c, i) => ({ id: randomUUID(), key: `key-${i}`, consumer: c.id }));
+    snapshot = await snapshotOf(certs.identity, 1, services, routes, {
+      more: { plugins, consumers, keyauth_credentials: keys },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await dp?.close();
+    await cp?.close();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (bindings: Record<string, string> = {}) => {
+    await dp?.close();
+    rmSync(join(dir, "dp"), { recursive: true, force: true });
+    cp.sockets.length = 0;
+    dp = await startLocalDp({
+      prefix: dir,
+      host: "127.0.0.1",
+      port: await freePort(),
+      bindings: {
+        KONG_CLUSTER_CERT: certs.certPem,
+        KONG_CLUSTER_CERT_KEY: certs.keyPem,
+        KONG_CLUSTER_CONTROL_PLANE: cp.url,
+        KONG_CONFIG_CHECK_INTERVAL: "0.05",
+        KONG_DATA_PLANE_CONFIG_CACHE_MODE: "off",
+        ...bindings,
+      },
+    });
+    await waitFor("the DP to connect", () => (cp.sockets.length ? true : undefined));
+  };
+  const get = async (path: string, key?: string) => {
+    const r = await fetch(`${dp?.url}${path}`, { headers: key ? { apikey: key } : {} });
+    await r.arrayBuffer();
+    return r.status;
+  };
+
+  it("is refused by a DP whose cluster_max_payload it exceeds, naming the reason to the CP", async () => {
+    expect(snapshot.bytes.length).toBeGreaterThan(4 * 1024 * 1024);
+    await start({ KONG_CLUSTER_MAX_PAYLOAD: String(4 * 1024 * 1024) });
+    cp.messages.length = 0;
+    cp.send(snapshot.bytes);
+    const refusal = await waitFor("the refusal", () =>
+      cp.messages.find((m) => (m.error as { reason?: string } | undefined)?.reason === "too_large"),
+    );
+    expect(refusal.config_hash).toBe("0".repeat(32));
+    expect((await dp?.nodeStatus())?.version).toBeNull();
+  });
+
+  it("is served with its consumers in the DP node's storage", async () => {
+    await start();
+    cp.send(snapshot.bytes);
+    const status = await waitFor(
+      "the DP node to take the config",
+      async () => {
+        const s = await dp?.nodeStatus();
+        return s?.version === 1 ? s : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    expect(status.consumers_stored).toBe(true);
+    await waitFor(
+      "the last route",
+      async () => ((await get(`/s${SERVICES - 1}/x`)) === 401 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(await get(`/s${SERVICES - 1}/x`, `key-${CONSUMERS - 1}`)).toBe(200);
+    expect(await get("/s0/x", "key-0")).toBe(200);
+    expect(await get("/s5/x", "key-unknown")).toBe(401);
+  }, 180_000);
+});
