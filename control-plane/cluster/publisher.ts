@@ -7,6 +7,7 @@ import { KONG_VERSION } from "../../shared/version";
 import type { Daos } from "../dao";
 import type { Db } from "../db/client";
 import { exportConfig, readConfigVersion } from "./export";
+import { nativeGzip, nativeMd5 } from "./native-codecs";
 
 export type Snapshot = {
   bytes: Uint8Array;
@@ -108,7 +109,7 @@ export class Publisher {
     const { version, epoch, config } = await exportConfig(this.opts.db, this.opts.daos);
     if (this.current && this.current.manifest.version === version && this.current.manifest.epoch === epoch)
       return;
-    const hashes = calculateConfigHash(config as unknown as Record<string, unknown>);
+    const hashes = calculateConfigHash(config as unknown as Record<string, unknown>, nativeMd5);
     const envelope: Envelope = {
       version,
       epoch,
@@ -119,7 +120,7 @@ export class Publisher {
       config,
     };
     const sealed = {
-      ...(await sealSnapshot(envelope, this.opts.identity, this.opts.kid)),
+      ...(await sealSnapshot(envelope, this.opts.identity, this.opts.kid, nativeGzip)),
       plugins: [...new Set((config.plugins ?? []).map((p) => String(p.name)))].map((name) => ({
         name,
         version: pluginDefinition(name)?.version ?? KONG_VERSION,

@@ -118,3 +118,19 @@ describe("compareKeys (Lua's byte order of UTF-8 keys)", () => {
     expect([...keys].sort(compareKeys)).toEqual(byBytes);
   });
 });
+
+describe("calculateConfigHash with another MD5", () => {
+  it("gives the same hashes with a runtime's MD5 as with the portable one, non-ASCII values included", async () => {
+    const { createHash } = await import("node:crypto");
+    const config = {
+      _format_version: "3.0",
+      services: Array.from({ length: 3000 }, (_, i) => ({
+        id: `s${i}`,
+        name: `svc-${i}`,
+        tags: ["ünï", "🚀", "a".repeat(70)],
+      })),
+    };
+    const native = (b: Uint8Array) => new Uint8Array(createHash("md5").update(b).digest());
+    expect(calculateConfigHash(config, native)).toEqual(calculateConfigHash(config));
+  });
+});

@@ -1,4 +1,4 @@
-import { md5 } from "@noble/hashes/legacy.js";
+import { md5 as nobleMd5 } from "@noble/hashes/legacy.js";
 import { toHex } from "../util/bytes";
 import { luaNumber } from "./lua-number";
 
@@ -12,10 +12,15 @@ import { luaNumber } from "./lua-number";
 export const EMPTY_CONFIG_HASH = "0".repeat(32);
 const FOLD_AT = 1_000_000;
 
+/** MD5 of some bytes: a runtime's own (faster) may stand in for the portable one. */
+export type Md5 = (bytes: Uint8Array) => Uint8Array;
+
 class Sink {
   private buf = new Uint8Array(1 << 16);
   private len = 0;
   private readonly encoder = new TextEncoder();
+
+  constructor(readonly md5: Md5) {}
 
   get length(): number {
     return this.len;
@@ -23,6 +28,21 @@ class Sink {
 
   put(text: string): void {
     this.reserve(text.length * 3);
+    // most values are short ASCII: copied as they are, without a call into the encoder
+    if (text.length < 64) {
+      const buf = this.buf;
+      let at = this.len;
+      let i = 0;
+      for (; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at++] = c;
+      }
+      if (i === text.length) {
+        this.len = at;
+        return;
+      }
+    }
     this.len += this.encoder.encodeInto(text, this.buf.subarray(this.len)).written;
   }
 
@@ -76,7 +96,7 @@ export function compareKeys(a: string, b: string): number {
 }
 
 function write(value: unknown, o: Sink): void {
-  if (o.length > FOLD_AT) o.set(md5(o.bytes()));
+  if (o.length > FOLD_AT) o.set(o.md5(o.bytes()));
   if (value === null || value === undefined) {
     o.put("/null/");
   } else if (typeof value === "string") {
@@ -123,7 +143,7 @@ function hashOf(value: unknown, o: Sink): string {
   if (value === undefined) return EMPTY_CONFIG_HASH;
   o.set(new Uint8Array(0));
   write(value, o);
-  return toHex(md5(o.bytes()));
+  return toHex(o.md5(o.bytes()));
 }
 
 export type ConfigHashes = {
@@ -138,8 +158,11 @@ export type ConfigHashes = {
 const SPLIT = ["routes", "services", "plugins", "upstreams", "targets"] as const;
 
 /** Returns Kong's `config_hash` and the per-type hashes it sends alongside. */
-export function calculateConfigHash(config: Readonly<Record<string, unknown>>): ConfigHashes {
-  const o = new Sink();
+export function calculateConfigHash(
+  config: Readonly<Record<string, unknown>>,
+  md5: Md5 = nobleMd5,
+): ConfigHashes {
+  const o = new Sink(md5);
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
     if (v !== undefined && !(SPLIT as readonly string[]).includes(k)) rest[k] = v;
