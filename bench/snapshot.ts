@@ -2,6 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { applyDeclarative } from "../control-plane/cluster/declarative";
 import { exportConfig } from "../control-plane/cluster/export";
+import { nativeGzip, nativeMd5 } from "../control-plane/cluster/native-codecs";
 import type { Daos } from "../control-plane/dao";
 import type { Db } from "../control-plane/db/client";
 import { compileConfig } from "../edge-dp/compiled-config";
@@ -11,7 +12,7 @@ import { parseDeclarative } from "../shared/declarative/parse";
 import { calculateConfigHash } from "../shared/hash/config-hash";
 import { hotPart, openManifest, openSnapshot, sealSnapshot } from "../shared/snapshot/codec";
 import type { Envelope } from "../shared/snapshot/envelope";
-import { gzip, utf8 } from "../shared/util/bytes";
+import { utf8 } from "../shared/util/bytes";
 
 export type SnapshotRow = {
   entities: number;
@@ -113,7 +114,7 @@ export async function benchSnapshots(
     const [exported, exportMs] = await time(() => exportConfig(db, daos));
     const config = exported.config;
     const [hashes, hashMs] = await time(() =>
-      calculateConfigHash(config as unknown as Record<string, unknown>),
+      calculateConfigHash(config as unknown as Record<string, unknown>, nativeMd5),
     );
     const envelope: Envelope = {
       version: exported.version,
@@ -125,8 +126,8 @@ export async function benchSnapshots(
       config,
     };
     const json = utf8.encode(JSON.stringify(envelope));
-    const [compressed, gzipMs] = await time(() => gzip(json));
-    const [sealed, sealMs] = await time(() => sealSnapshot(envelope, identity, kid));
+    const [compressed, gzipMs] = await time(() => nativeGzip(json));
+    const [sealed, sealMs] = await time(() => sealSnapshot(envelope, identity, kid, nativeGzip));
     const trust = { signers: [identity.chain[0] as Uint8Array], maxPayload: 1 << 30 };
     const [, verifyMs] = await time(() => openManifest(sealed.bytes, trust));
     gc();
