@@ -27,7 +27,8 @@ export async function measureOvershoot(
   const rows: OvershootRow[] = [];
   for (const policy of ["cluster", "local"] as const) {
     const name = `overshoot-${policy}`;
-    await post("/services/bench/routes", { name, paths: [`/${name}`] });
+    const created = await post("/services/bench/routes", { name, paths: [`/${name}`] });
+    if (created.status !== 201) throw new Error(`${name}: the route was not created (${created.status})`);
     await post(`/routes/${name}/plugins`, {
       name: "rate-limiting",
       config: { hour: opts.limit, limit_by: "header", header_name: "x-subject", policy },
@@ -38,8 +39,10 @@ export async function measureOvershoot(
         cf: { colo } as never,
       });
     // the plugin is in force on every colo (a warm-up subject of its own)
+    const deadline = Date.now() + 30_000;
     for (let c = 0; c < opts.colos; c++) {
       for (;;) {
+        if (Date.now() > deadline) throw new Error(`${name}: the rate-limiting plugin never reached the DP`);
         const r = await send(`colo-${c}`, "warm-up");
         await r.arrayBuffer();
         if (r.headers.get("x-ratelimit-limit-hour")) break;

@@ -139,6 +139,11 @@ const propagationAll = await measurePropagation(
 );
 for (const d of moreDps) await d.close();
 
+log(
+  `rate-limiting overshoot: ${OVERSHOOT.sent} requests over ${OVERSHOOT.colos} DP nodes, ${OVERSHOOT.concurrency} at a time`,
+);
+const overshoot = await measureOvershoot(post, dp, OVERSHOOT);
+
 log("cold start: a fresh DP node and isolate from the KV cache, 1000 routes");
 const COLD_ROUTES = 1000;
 await fetch(`${cp.adminUrl}/config`, {
@@ -166,11 +171,6 @@ const coldStart = await measureColdStart({
   routes: COLD_ROUTES,
   runs: 5,
 });
-
-log(
-  `rate-limiting overshoot: ${OVERSHOOT.sent} requests over ${OVERSHOOT.colos} DP nodes, ${OVERSHOOT.concurrency} at a time`,
-);
-const overshoot = await measureOvershoot(post, dp, OVERSHOOT);
 
 await bare.close();
 await dp.close();
