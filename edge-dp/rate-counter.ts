@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { EXPIRATION, type RateCounters, type Window } from "../shared/plugins/handlers/rate-limiting";
 import type { Env } from "./env";
+import type { RateLeases } from "./rate-leases";
 
 type Count = { count: number; until: number };
 
@@ -11,23 +12,32 @@ type Count = { count: number; until: number };
  */
 export class RateLimitCounter extends DurableObject<Env> {
   async hit(windows: Window[]): Promise<{ usage: number[]; stop: boolean }> {
+    const { usage, granted } = await this.lease(windows, 1);
+    return { usage, stop: granted === 0 };
+  }
+
+  /**
+   * Counts up to `want` hits at once in every window, as many as the fullest window has room for
+   * (none when one is full); returns the counts before them.
+   */
+  async lease(windows: Window[], want: number): Promise<{ usage: number[]; granted: number }> {
     const now = Date.now();
     const stored = await this.ctx.storage.get<Count>(windows.map((w) => w.key));
     const usage = windows.map((w) => {
       const c = stored.get(w.key);
       return c && c.until > now ? c.count : 0;
     });
-    const stop = windows.some((w, i) => (usage[i] ?? 0) >= w.limit);
-    if (!stop) {
+    const granted = Math.max(0, Math.min(want, ...windows.map((w, i) => w.limit - (usage[i] ?? 0))));
+    if (granted > 0) {
       const next: Record<string, Count> = {};
       windows.forEach((w, i) => {
         const start = Number(w.key.slice(w.key.indexOf(":") + 1));
-        next[w.key] = { count: (usage[i] ?? 0) + 1, until: start + (EXPIRATION[w.period] ?? 1) * 1000 };
+        next[w.key] = { count: (usage[i] ?? 0) + granted, until: start + (EXPIRATION[w.period] ?? 1) * 1000 };
       });
       await this.ctx.storage.put(next);
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + 60_000);
     }
-    return { usage, stop };
+    return { usage, granted };
   }
 
   /** Forgets windows that are over. */
@@ -45,13 +55,13 @@ export class RateLimitCounter extends DurableObject<Env> {
  * subject there; `cluster` in one object per subject for the whole cluster, wherever the request
  * arrives.
  */
-export function edgeCounters(env: Env, colo: string): RateCounters {
+export function edgeCounters(env: Env, colo: string, leases: RateLeases): RateCounters {
   return {
     async hit(policy, subject, windows) {
       const ns = env.RATE_LIMITS;
       if (!ns) throw new Error("the RATE_LIMITS Durable Object binding is missing (wrangler.toml)");
       const name = policy === "cluster" ? `cluster:${subject}` : `local:${colo}:${subject}`;
-      return ns.get(ns.idFromName(name)).hit(windows);
+      return leases.hit(ns.get(ns.idFromName(name)), name, windows);
     },
   };
 }

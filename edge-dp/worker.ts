@@ -4,12 +4,15 @@ import { IsolateMetrics } from "./isolate-metrics";
 import { LogQueue } from "./log-queue";
 import { proxy } from "./proxy";
 import { edgeCounters } from "./rate-counter";
+import { RateLeases } from "./rate-leases";
 import { edgeResponseCache } from "./response-cache";
 
 export { DataPlaneNode } from "./dp-node";
 export { RateLimitCounter } from "./rate-counter";
 
 const holder = new ConfigHolder();
+/** rate-limiting's leases of high limits, per isolate. */
+const leases = new RateLeases();
 /** http-log's batches, per isolate. */
 const logQueue = new LogQueue(() => undefined);
 /** The prometheus plugin's metrics, per isolate, reported to the colo's DP node. */
@@ -26,7 +29,7 @@ export default {
     const colo = (request.cf?.colo as string | undefined) ?? "local";
     const config = await holder.get(env, conf.value, colo, ctx);
     return proxy(request, config, conf.value, {
-      counters: edgeCounters(env, colo),
+      counters: edgeCounters(env, colo, leases),
       logs: logQueue.withContext((p) => ctx.waitUntil(p)),
       cache: edgeResponseCache((p) => ctx.waitUntil(p)),
       metrics: metrics.sink(env, colo, (p) => ctx.waitUntil(p)),

@@ -129,6 +129,46 @@ describe("traffic plugins on the edge DP", () => {
     expect(burst.filter((r) => r.status === 429)).toHaveLength(15);
   });
 
+  it("rate-limiting: a high limit is counted in leases of hits, and still never passed under concurrency from two colos", async () => {
+    expect((await f.admin("POST", "/services/echo/routes", { name: "high", paths: ["/high"] })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await f.admin("POST", "/routes/high/plugins", {
+          name: "rate-limiting",
+          config: { day: 200, limit_by: "header", header_name: "x-subject", policy: "cluster" },
+        })
+      ).status,
+    ).toBe(201);
+    await f.cp.publisher.schedule();
+    await waitFor("the plugin on the route", async () => {
+      const r = await f.get("/high/x", { headers: { "x-subject": "warm-up" } });
+      return r.headers.get("x-ratelimit-limit-day") ? true : undefined;
+    });
+    let next = 0;
+    const statuses: number[] = [];
+    const remaining: number[] = [];
+    const worker = async () => {
+      while (next < 260) {
+        const i = next++;
+        const r = await f.dp.mf.dispatchFetch(`${f.dp.url}/high/x`, {
+          headers: { "x-subject": "measured" },
+          cf: { colo: i % 2 ? "elsewhere" : "local" } as never,
+        });
+        await r.arrayBuffer();
+        statuses.push(r.status);
+        if (r.status === 200) remaining.push(Number(r.headers.get("x-ratelimit-remaining-day")));
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(200);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(60);
+    // each hit has its own place in the count
+    expect(new Set(remaining).size).toBe(200);
+    expect(Math.min(...remaining)).toBe(0);
+  });
+
   it("cors: answers a preflight at the edge and adds Kong's headers to the service's answers", async () => {
     expect((await f.admin("POST", "/services/echo/routes", { name: "cors", paths: ["/cors"] })).status).toBe(
       201,

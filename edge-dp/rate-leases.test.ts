@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import type { Window } from "../shared/plugins/handlers/rate-limiting";
+import { type CounterStub, leaseSize, RateLeases } from "./rate-leases";
+
+/** The counter's own rule (RateLimitCounter.lease) over one window, counting calls. */
+function counter(limit: number) {
+  let count = 0;
+  const calls = { hit: 0, lease: 0 };
+  const stub: CounterStub = {
+    async hit() {
+      calls.hit++;
+      const usage = [count];
+      if (count >= limit) return { usage, stop: true };
+      count++;
+      return { usage, stop: false };
+    },
+    async lease(_w, want) {
+      calls.lease++;
+      await new Promise((r) => setTimeout(r, 1));
+      const granted = Math.max(0, Math.min(want, limit - count));
+      const usage = [count];
+      count += granted;
+      return { usage, granted };
+    },
+  };
+  return { stub, calls, counted: () => count };
+}
+
+const windows = (limit: number, start = Date.now() - (Date.now() % 86_400_000)): Window[] => [
+  { key: `day:${start}`, period: "day", limit },
+];
+
+describe("rate-limiting leases", () => {
+  it("leases 1 % of a limit of 200 or more, at most 100; below 200 every hit is one call", () => {
+    expect([
+      leaseSize(windows(199)),
+      leaseSize(windows(200)),
+      leaseSize(windows(5000)),
+      leaseSize(windows(1e6)),
+    ]).toEqual([1, 2, 50, 100]);
+  });
+
+  it("lets exactly the limit through, with one call per lease, concurrent requests sharing a lease", async () => {
+    const c = counter(1000);
+    const leases = new RateLeases();
+    const results = await Promise.all(
+      Array.from({ length: 1200 }, () => leases.hit(c.stub, "s", windows(1000))),
+    );
+    expect(results.filter((r) => !r.stop)).toHaveLength(1000);
+    expect(new Set(results.filter((r) => !r.stop).map((r) => r.usage[0])).size).toBe(1000);
+    expect(c.calls.hit).toBe(0);
+    expect(c.calls.lease).toBeLessThanOrEqual(1000 / 10 + 1 + 200);
+    expect(c.counted()).toBe(1000);
+  });
+
+  it("counts a small limit one call per hit", async () => {
+    const c = counter(3);
+    const leases = new RateLeases();
+    const stops = [];
+    for (let i = 0; i < 5; i++) stops.push((await leases.hit(c.stub, "s", windows(3))).stop);
+    expect(stops).toEqual([false, false, false, true, true]);
+    expect(c.calls).toEqual({ hit: 5, lease: 0 });
+  });
+
+  it("takes a new lease for a new window", async () => {
+    const c = counter(10_000);
+    const leases = new RateLeases();
+    const today = Date.now() - (Date.now() % 86_400_000);
+    await leases.hit(c.stub, "s", windows(10_000, today));
+    await leases.hit(c.stub, "s", windows(10_000, today));
+    await leases.hit(c.stub, "s", windows(10_000, today + 86_400_000));
+    expect(c.calls.lease).toBe(2);
+  });
+
+  it("uses a lease granted for a window that ended meanwhile once, and takes no more for it", async () => {
+    const c = counter(10_000);
+    const leases = new RateLeases();
+    const ended = windows(10_000, 0);
+    expect((await leases.hit(c.stub, "s", ended)).stop).toBe(false);
+    expect(c.counted()).toBe(100);
+    expect(c.calls.lease).toBe(1);
+  });
+});
