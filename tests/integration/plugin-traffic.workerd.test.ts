@@ -96,6 +96,7 @@ describe("traffic plugins on the edge DP", () => {
     };
     // created last, so that a DP serving its limit has the other two as well (snapshots are whole)
     await route("cluster-limit", { day: 3, limit_by: "ip", policy: "cluster" });
+    await route("redis-limit", { day: 2, limit_by: "ip", policy: "redis" });
     await route("burst", { day: 10, limit_by: "ip", policy: "cluster" });
     await route("local-limit", { day: 3, limit_by: "ip", policy: "local" });
     await f.cp.publisher.schedule();
@@ -124,6 +125,10 @@ describe("traffic plugins on the edge DP", () => {
     expect((await elsewhere("/cluster-limit/x")).status).toBe(200);
     expect((await f.get("/cluster-limit/x")).status).toBe(200);
     expect((await elsewhere("/cluster-limit/x")).status).toBe(429);
+    // `redis` (counts shared by every node in Kong) is the cluster's counter at the edge
+    expect((await f.get("/redis-limit/x")).status).toBe(200);
+    expect((await elsewhere("/redis-limit/x")).status).toBe(200);
+    expect((await f.get("/redis-limit/x")).status).toBe(429);
     const burst = await Promise.all(Array.from({ length: 25 }, () => f.get("/burst/x")));
     expect(burst.filter((r) => r.status === 200)).toHaveLength(10);
     expect(burst.filter((r) => r.status === 429)).toHaveLength(15);

@@ -96,7 +96,8 @@ export const rateLimiting: PluginHandler<Config> = {
       period: p,
       limit: conf[p] as number,
     }));
-    const policy = conf.policy === "cluster" ? "cluster" : "local";
+    // `redis` asks for counts shared by every node: at the edge that is the cluster's counter
+    const policy = conf.policy === "local" ? "local" : "cluster";
     let result: { usage: number[]; stop: boolean };
     try {
       result = await env.counters.hit(policy, `${scope ?? ""}:${id}`, windows);
