@@ -105,8 +105,7 @@ export function benchRouter(sizes: number[], requestsPerSize = 20_000): RouterBe
 
     const matchers = routes.flatMap((r) => routeMatchers(r, SERVICE)).sort(compareMatchers);
     const linear = (r: RouterRequest) => {
-      const input = { ...r, text: r.path };
-      return matchers.find((m) => matchesExceptPath(m, input) && matchPath(m, input.text));
+      return matchers.find((m) => matchesExceptPath(m, r) && matchPath(m, r.path));
     };
     const linearRequests = misses.slice(0, Math.max(200, Math.floor(2_000_000 / n)));
     const linearUs = timeUs(linearRequests, linear);

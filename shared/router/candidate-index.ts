@@ -29,15 +29,14 @@ export class Bucket {
     }
   }
 
-  /** Lists of ranks, each ascending, whose union holds every matcher that may match `text`. */
-  candidates(text: string): number[][] {
-    const out: number[][] = [this.always];
+  /** Adds to `into` lists of ranks, each ascending, whose union holds every matcher that may match `text`. */
+  collect(text: string, into: number[][]): void {
+    if (this.always.length) into.push(this.always);
     for (const length of this.lengths) {
       if (length > text.length) break;
       const list = this.byLength.get(length)?.get(text.slice(0, length));
-      if (list) out.push(list);
+      if (list) into.push(list);
     }
-    return out;
   }
 }
 

@@ -64,7 +64,6 @@ export function compileRouter(config: DeclarativeConfig): Router {
     match(req: RouterRequest): RouteMatch | undefined {
       const text = asText(req.path);
       if (text === undefined) return undefined;
-      const input: MatchInput = { ...req, text };
       let key = `${req.method}|${req.scheme}|${req.host}|${req.port}|${req.sni ?? ""}|${text}`;
       for (const name of headerNames) key += `|${req.headers.get(name) ?? ""}`;
       const hit = cache.get(key);
@@ -73,7 +72,7 @@ export function compileRouter(config: DeclarativeConfig): Router {
         cache.set(key, hit);
         return hit < 0 ? undefined : found(hit, text);
       }
-      const rank = firstMatch(index.buckets(req.host), matchers, input);
+      const rank = firstMatch(index.buckets(req.host), matchers, req, text);
       if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
       cache.set(key, rank);
       return rank < 0 ? undefined : found(rank, text);
@@ -82,9 +81,17 @@ export function compileRouter(config: DeclarativeConfig): Router {
 }
 
 /** Walks the candidates of every bucket in rank order (a k-way merge) until one matches. */
-function firstMatch(buckets: Bucket[], matchers: Matcher[], input: MatchInput): number {
+function firstMatch(buckets: Bucket[], matchers: Matcher[], req: MatchInput, text: string): number {
   const lists: number[][] = [];
-  for (const b of buckets) for (const list of b.candidates(input.text)) if (list.length) lists.push(list);
+  for (const b of buckets) b.collect(text, lists);
+  if (lists.length === 1) {
+    // one list: its order is the rank order
+    for (const rank of lists[0] as number[]) {
+      const m = matchers[rank] as Matcher;
+      if (matchesExceptPath(m, req) && matchPath(m, text)) return rank;
+    }
+    return -1;
+  }
   const at = new Array<number>(lists.length).fill(0);
   let last = -1;
   for (;;) {
@@ -102,6 +109,6 @@ function firstMatch(buckets: Bucket[], matchers: Matcher[], input: MatchInput): 
     if (bestRank === last) continue; // a matcher reached through two of its hosts
     last = bestRank;
     const m = matchers[bestRank] as Matcher;
-    if (matchesExceptPath(m, input) && matchPath(m, input.text)) return bestRank;
+    if (matchesExceptPath(m, req) && matchPath(m, text)) return bestRank;
   }
 }

@@ -36,13 +36,11 @@ export type Matcher = {
   paths: PathTest[] | undefined;
 };
 
-/** The request as the matchers read it. */
+/** The request as the matchers read it (the path is read apart, as UTF-8 text). */
 export type MatchInput = {
   method: string;
   host: string;
   port: number;
-  /** The normalised path, UTF-8 decoded. */
-  text: string;
   scheme: "http" | "https";
   sni?: string;
   headers: { get(name: string): string | null };
