@@ -45,8 +45,19 @@ export function compileRouter(config: DeclarativeConfig): Router {
     .sort(compareMatchers);
   const index = new CandidateIndex(matchers);
   const headerNames = [...new Set(matchers.flatMap((m) => m.headers.flatMap((h) => h.names)))].sort();
-  const cache = new Map<string, number>();
-  const limit = cacheSize(matchers.length);
+  // Kong's cache size, kept in two generations: answers go to the recent one; when it is half
+  // full it becomes the older one and the oldest answers go. An answer found in the older one
+  // moves back, so what is used stays (an LRU's effect without its cost per lookup).
+  const half = cacheSize(matchers.length) / 2;
+  let recent = new Map<string, number>();
+  let older = new Map<string, number>();
+  const remember = (key: string, rank: number) => {
+    if (recent.size >= half) {
+      older = recent;
+      recent = new Map();
+    }
+    recent.set(key, rank);
+  };
 
   const found = (rank: number, text: string): RouteMatch | undefined => {
     const m = matchers[rank] as Matcher;
@@ -66,15 +77,14 @@ export function compileRouter(config: DeclarativeConfig): Router {
       if (text === undefined) return undefined;
       let key = `${req.method}|${req.scheme}|${req.host}|${req.port}|${req.sni ?? ""}|${text}`;
       for (const name of headerNames) key += `|${req.headers.get(name) ?? ""}`;
-      const hit = cache.get(key);
-      if (hit !== undefined) {
-        cache.delete(key);
-        cache.set(key, hit);
-        return hit < 0 ? undefined : found(hit, text);
+      let hit = recent.get(key);
+      if (hit === undefined) {
+        hit = older.get(key);
+        if (hit !== undefined) remember(key, hit);
       }
+      if (hit !== undefined) return hit < 0 ? undefined : found(hit, text);
       const rank = firstMatch(index.buckets(req.host), matchers, req, text);
-      if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
-      cache.set(key, rank);
+      remember(key, rank);
       return rank < 0 ? undefined : found(rank, text);
     },
   };
