@@ -3,7 +3,7 @@ import { ActiveHealth, type UpstreamWithChecks } from "../shared/balancer/active
 import type { TargetEntity } from "../shared/balancer/balancer";
 import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
-import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
+import { MAX_DP_MESSAGE, PING_INTERVAL, type Ping } from "../shared/cluster/messages";
 import { MetricSet, type MetricsWire, validMetricsWire } from "../shared/metrics/metric-set";
 import { pluginDefinition } from "../shared/plugins/definitions";
 import { HANDLERS } from "../shared/plugins/runtime/pipeline";
@@ -123,8 +123,13 @@ export class DataPlaneNode extends DurableObject<Env> {
     this.ready();
     if (!validMetricsWire(delta)) return;
     this.metrics.merge(delta);
-    await this.ctx.storage.put("metrics", this.metrics.toWire());
     this.metricsChanged = true;
+    try {
+      await this.ctx.storage.put("metrics", this.metrics.toWire());
+    } catch (e) {
+      // kept in memory all the same; only a restart of the node would lose them
+      this.warnOnce("metrics-storage", `[lintel] dp: keeping the metrics in storage failed: ${e}`);
+    }
     if (Date.now() - this.metricsSentAt >= METRICS_EVERY_MS) this.ping();
   }
 
@@ -336,9 +341,18 @@ export class DataPlaneNode extends DurableObject<Env> {
         message.health[key] = up ? "HEALTHY" : "UNHEALTHY";
     }
     if (this.metrics.size > 0) message.metrics = this.metrics.toWire();
+    let text = JSON.stringify(message);
+    if (text.length > MAX_DP_MESSAGE && message.metrics) {
+      this.warnOnce(
+        "metrics-size",
+        `[lintel] dp: ${this.metrics.size} metric series are more than a ping may carry (${MAX_DP_MESSAGE} bytes); not reported`,
+      );
+      message.metrics = undefined;
+      text = JSON.stringify(message);
+    }
     try {
       if (!this.socket) return;
-      this.socket.send(JSON.stringify(message));
+      this.socket.send(text);
       this.lastPing = Date.now();
       if (message.metrics) {
         this.metricsSentAt = this.lastPing;
@@ -347,6 +361,14 @@ export class DataPlaneNode extends DurableObject<Env> {
     } catch {
       // the close handler reconnects
     }
+  }
+
+  private readonly warned = new Set<string>();
+
+  private warnOnce(what: string, message: string): void {
+    if (this.warned.has(what)) return;
+    this.warned.add(what);
+    console.error(message);
   }
 
   /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */

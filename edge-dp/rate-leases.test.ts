@@ -26,9 +26,12 @@ function counter(limit: number) {
   return { stub, calls, counted: () => count };
 }
 
-const windows = (limit: number, start = Date.now() - (Date.now() % 86_400_000)): Window[] => [
-  { key: `day:${start}`, period: "day", limit },
-];
+/** Today's window (the start read once: two reads a millisecond apart would name two windows). */
+const today = () => {
+  const now = Date.now();
+  return now - (now % 86_400_000);
+};
+const windows = (limit: number, start = today()): Window[] => [{ key: `day:${start}`, period: "day", limit }];
 
 describe("rate-limiting leases", () => {
   it("leases 1 % of a limit of 200 or more, at most 100; below 200 every hit is one call", () => {
@@ -65,10 +68,10 @@ describe("rate-limiting leases", () => {
   it("takes a new lease for a new window", async () => {
     const c = counter(10_000);
     const leases = new RateLeases();
-    const today = Date.now() - (Date.now() % 86_400_000);
-    await leases.hit(c.stub, "s", windows(10_000, today));
-    await leases.hit(c.stub, "s", windows(10_000, today));
-    await leases.hit(c.stub, "s", windows(10_000, today + 86_400_000));
+    const day = today();
+    await leases.hit(c.stub, "s", windows(10_000, day));
+    await leases.hit(c.stub, "s", windows(10_000, day));
+    await leases.hit(c.stub, "s", windows(10_000, day + 86_400_000));
     expect(c.calls.lease).toBe(2);
   });
 

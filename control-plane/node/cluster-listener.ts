@@ -3,6 +3,7 @@ import { createServer as createTlsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { WebSocketServer } from "ws";
+import { MAX_DP_MESSAGE } from "../../shared/cluster/messages";
 import type { Hub } from "../cluster/hub";
 
 /**
@@ -14,7 +15,7 @@ export function createClusterListener(
   log: (m: string) => void,
   tls?: { cert: string; key: string },
 ) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DP_MESSAGE });
   const notFound = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ message: "Not found" }));

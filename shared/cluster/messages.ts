@@ -27,6 +27,9 @@ export type Ping = {
   metrics?: MetricsWire;
 };
 
+/** The largest message a DP may send the CP (the CP closes a DP whose message is larger). */
+export const MAX_DP_MESSAGE = 1024 * 1024;
+
 /** Most targets a ping may report on (a bound for what the CP keeps per DP). */
 export const MAX_HEALTH_REPORTS = 10_000;
 
