@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Window } from "../shared/plugins/handlers/rate-limiting";
-import { type CounterStub, leaseSize, RateLeases } from "./rate-leases";
+import { leaseSize, RateLeases, type SubjectCounter } from "./rate-leases";
 
 /** The counter's own rule (RateLimitCounter.lease) over one window, counting calls. */
 function counter(limit: number) {
   let count = 0;
   const calls = { hit: 0, lease: 0 };
-  const stub: CounterStub = {
+  const subject: SubjectCounter = {
     async hit() {
       calls.hit++;
       const usage = [count];
@@ -23,7 +23,7 @@ function counter(limit: number) {
       return { usage, granted };
     },
   };
-  return { stub, calls, counted: () => count };
+  return { subject, calls, counted: () => count };
 }
 
 /** Today's window (the start read once: two reads a millisecond apart would name two windows). */
@@ -47,7 +47,7 @@ describe("rate-limiting leases", () => {
     const c = counter(1000);
     const leases = new RateLeases();
     const results = await Promise.all(
-      Array.from({ length: 1200 }, () => leases.hit(c.stub, "s", windows(1000))),
+      Array.from({ length: 1200 }, () => leases.hit(c.subject, "s", windows(1000))),
     );
     expect(results.filter((r) => !r.stop)).toHaveLength(1000);
     expect(new Set(results.filter((r) => !r.stop).map((r) => r.usage[0])).size).toBe(1000);
@@ -60,7 +60,7 @@ describe("rate-limiting leases", () => {
     const c = counter(3);
     const leases = new RateLeases();
     const stops = [];
-    for (let i = 0; i < 5; i++) stops.push((await leases.hit(c.stub, "s", windows(3))).stop);
+    for (let i = 0; i < 5; i++) stops.push((await leases.hit(c.subject, "s", windows(3))).stop);
     expect(stops).toEqual([false, false, false, true, true]);
     expect(c.calls).toEqual({ hit: 5, lease: 0 });
   });
@@ -69,9 +69,9 @@ describe("rate-limiting leases", () => {
     const c = counter(10_000);
     const leases = new RateLeases();
     const day = today();
-    await leases.hit(c.stub, "s", windows(10_000, day));
-    await leases.hit(c.stub, "s", windows(10_000, day));
-    await leases.hit(c.stub, "s", windows(10_000, day + 86_400_000));
+    await leases.hit(c.subject, "s", windows(10_000, day));
+    await leases.hit(c.subject, "s", windows(10_000, day));
+    await leases.hit(c.subject, "s", windows(10_000, day + 86_400_000));
     expect(c.calls.lease).toBe(2);
   });
 
@@ -79,7 +79,7 @@ describe("rate-limiting leases", () => {
     const c = counter(10_000);
     const leases = new RateLeases();
     const ended = windows(10_000, 0);
-    expect((await leases.hit(c.stub, "s", ended)).stop).toBe(false);
+    expect((await leases.hit(c.subject, "s", ended)).stop).toBe(false);
     expect(c.counted()).toBe(100);
     expect(c.calls.lease).toBe(1);
   });

@@ -13,7 +13,7 @@ export function leaseSize(windows: Window[]): number {
 }
 
 /** A subject's counter: `hit` counts one request, `lease` up to `want` at once. */
-export interface CounterStub {
+export interface SubjectCounter {
   hit(windows: Window[]): Promise<{ usage: number[]; stop: boolean }>;
   lease(windows: Window[], want: number): Promise<{ usage: number[]; granted: number }>;
 }
@@ -31,9 +31,13 @@ export class RateLeases {
   private readonly pools = new Map<string, Pool>();
   private readonly pending = new Map<string, Promise<{ usage: number[]; granted: number }>>();
 
-  async hit(stub: CounterStub, name: string, windows: Window[]): Promise<{ usage: number[]; stop: boolean }> {
+  async hit(
+    counter: SubjectCounter,
+    name: string,
+    windows: Window[],
+  ): Promise<{ usage: number[]; stop: boolean }> {
     const size = leaseSize(windows);
-    if (size < 2) return stub.hit(windows);
+    if (size < 2) return counter.hit(windows);
     const key = `${name}|${windows.map((w) => w.key).join(",")}`;
     const take = (pool: Pool) => {
       pool.left--;
@@ -46,7 +50,7 @@ export class RateLeases {
       if (pool && pool.left > 0 && Date.now() < pool.until) return take(pool);
       let leasing = this.pending.get(key);
       if (!leasing) {
-        leasing = stub
+        leasing = counter
           .lease(windows, size)
           .then((got) => {
             if (got.granted > 0) this.add(key, windows, got);
