@@ -3,8 +3,8 @@ import { ActiveHealth, type UpstreamWithChecks } from "../shared/balancer/active
 import type { TargetEntity } from "../shared/balancer/balancer";
 import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
-import { MAX_DP_MESSAGE, PING_INTERVAL, type Ping } from "../shared/cluster/messages";
-import { MetricSet, type MetricsWire, validMetricsWire } from "../shared/metrics/metric-set";
+import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
+import type { MetricsWire } from "../shared/metrics/metric-set";
 import { pluginDefinition } from "../shared/plugins/definitions";
 import { HANDLERS } from "../shared/plugins/runtime/pipeline";
 import { hotPart, openSnapshot } from "../shared/snapshot/codec";
@@ -15,6 +15,7 @@ import { ColdIndex, openAndIndex, storesConsumers } from "./cold-index";
 import { ConfigCache } from "./config-cache";
 import { type DpConf, dpConf, type Env } from "./env";
 import { probeTarget } from "./health-probe";
+import { NodeMetrics } from "./node-metrics";
 import { SnapshotStore } from "./snapshot-store";
 import { snapshotTrust } from "./snapshot-trust";
 
@@ -26,8 +27,6 @@ const RUNNABLE_PLUGINS = HANDLERS.map((h) => ({
 }));
 /** How often the alarm checks the connection and pings. */
 const TICK_MS = 5_000;
-/** Changed metrics are sent to the CP at most this often (and with every ping). */
-const METRICS_EVERY_MS = 5_000;
 
 export type CurrentConfig = {
   version: number;
@@ -64,23 +63,21 @@ export class DataPlaneNode extends DurableObject<Env> {
   private applying: Promise<void> = Promise.resolve();
   /** Active health checks of the current config's upstreams, probed from the alarm. */
   private health: ActiveHealth | undefined;
-  /** The prometheus plugin's metrics of every isolate of the colo, totals since the node began. */
-  private readonly metrics = new MetricSet();
-  private metricsChanged = false;
-  private metricsSentAt = 0;
+  /** The prometheus plugin's metrics of every isolate of the colo. */
+  private readonly metrics: NodeMetrics;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SnapshotStore(ctx.storage);
     this.cold = new ColdIndex(ctx.storage.sql);
+    this.metrics = new NodeMetrics(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       try {
         this.current = (await this.store.meta())?.manifest;
         this.nodeId = (await ctx.storage.get<string>("node_id")) ?? crypto.randomUUID();
         await ctx.storage.put("node_id", this.nodeId);
         this.name = (await ctx.storage.get<string>("name")) ?? this.name;
-        const kept = await ctx.storage.get<MetricsWire>("metrics");
-        if (validMetricsWire(kept)) this.metrics.merge(kept);
+        await this.metrics.load();
         if (!this.current) await this.loadFromCache();
         await this.loadHealthChecks();
         this.indexing = this.reindex().finally(() => {
@@ -121,16 +118,7 @@ export class DataPlaneNode extends DurableObject<Env> {
    */
   async addMetrics(delta: MetricsWire): Promise<void> {
     this.ready();
-    if (!validMetricsWire(delta)) return;
-    this.metrics.merge(delta);
-    this.metricsChanged = true;
-    try {
-      await this.ctx.storage.put("metrics", this.metrics.toWire());
-    } catch (e) {
-      // kept in memory all the same; only a restart of the node would lose them
-      this.warnOnce("metrics-storage", `[lintel] dp: keeping the metrics in storage failed: ${e}`);
-    }
-    if (Date.now() - this.metricsSentAt >= METRICS_EVERY_MS) this.ping();
+    if (await this.metrics.add(delta)) this.ping();
   }
 
   /**
@@ -200,8 +188,7 @@ export class DataPlaneNode extends DurableObject<Env> {
     this.ensureConnected();
     await this.probe();
     const now = Date.now();
-    const metricsDue = this.metricsChanged && now - this.metricsSentAt >= METRICS_EVERY_MS;
-    if (this.socket && (metricsDue || now - this.lastPing >= PING_INTERVAL * 1000)) this.ping();
+    if (this.socket && (this.metrics.due(now) || now - this.lastPing >= PING_INTERVAL * 1000)) this.ping();
     const tick = this.socket ? Date.now() + TICK_MS : Math.max(this.nextDialAt, Date.now() + 1000);
     await this.ctx.storage.setAlarm(Math.min(tick, this.health?.nextDue() ?? tick));
   }
@@ -340,35 +327,14 @@ export class DataPlaneNode extends DurableObject<Env> {
       for (const [key, up] of Object.entries(this.health.snapshot()))
         message.health[key] = up ? "HEALTHY" : "UNHEALTHY";
     }
-    if (this.metrics.size > 0) message.metrics = this.metrics.toWire();
-    let text = JSON.stringify(message);
-    if (text.length > MAX_DP_MESSAGE && message.metrics) {
-      this.warnOnce(
-        "metrics-size",
-        `[lintel] dp: ${this.metrics.size} metric series are more than a ping may carry (${MAX_DP_MESSAGE} bytes); not reported`,
-      );
-      message.metrics = undefined;
-      text = JSON.stringify(message);
-    }
     try {
       if (!this.socket) return;
-      this.socket.send(text);
+      this.socket.send(this.metrics.ping(message));
       this.lastPing = Date.now();
-      if (message.metrics) {
-        this.metricsSentAt = this.lastPing;
-        this.metricsChanged = false;
-      }
+      this.metrics.sent(this.lastPing);
     } catch {
       // the close handler reconnects
     }
-  }
-
-  private readonly warned = new Set<string>();
-
-  private warnOnce(what: string, message: string): void {
-    if (this.warned.has(what)) return;
-    this.warned.add(what);
-    console.error(message);
   }
 
   /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */
