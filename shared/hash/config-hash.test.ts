@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { calculateConfigHash, compareKeys, EMPTY_CONFIG_HASH } from "./config-hash";
+import { calculateConfigHash, compareKeys, EMPTY_CONFIG_HASH, prewrite } from "./config-hash";
 import { luaNumber } from "./lua-number";
 
 // Vectors from Kong's spec/01-unit/19-hybrid/02-clustering_spec.lua ("calculate_config_hash").
@@ -132,5 +132,52 @@ describe("calculateConfigHash with another MD5", () => {
     };
     const native = (b: Uint8Array) => new Uint8Array(createHash("md5").update(b).digest());
     expect(calculateConfigHash(config, native)).toEqual(calculateConfigHash(config));
+  });
+});
+
+describe("calculateConfigHash over prewritten entities", () => {
+  /** Entities of many sizes, nested arrays short and long, so that folds fall inside entities. */
+  const entity = (i: number) => ({
+    id: `e-${i}`,
+    name: `entity-${i}`,
+    enabled: i % 3 !== 0,
+    weight: i / 7,
+    tags: i % 4 ? ["a", "b"] : Array.from({ length: 7 }, (_, j) => `t${j}`),
+    config: { blob: "x".repeat((i * 7919) % 5000), nested: [{ k: i }, null, [1, 2, 3, 4, 5, 6]] },
+    service: i % 2 ? { id: `s-${i}` } : null,
+  });
+
+  it("gives the hashes of the plain config, folds inside entities included", () => {
+    const config: Record<string, unknown> = {
+      _format_version: "3.0",
+      services: Array.from({ length: 900 }, (_, i) => entity(i)),
+      routes: Array.from({ length: 4 }, (_, i) => entity(i + 5000)),
+      consumers: Array.from({ length: 700 }, (_, i) => entity(i + 9000)),
+    };
+    const prewritten = Object.fromEntries(
+      Object.entries(config).map(([k, v]) => [k, Array.isArray(v) ? v.map((e) => prewrite(e)) : v]),
+    );
+    const plain = calculateConfigHash(config);
+    expect(calculateConfigHash(prewritten)).toEqual(plain);
+    // the fixture is large enough to fold many times, at many offsets
+    expect(JSON.stringify(config).length).toBeGreaterThan(3_000_000);
+    // and a change to one entity changes the hash its prewritten form gives
+    (prewritten.consumers as unknown[])[350] = prewrite({ ...entity(9350), name: "changed" });
+    expect(calculateConfigHash(prewritten).config).not.toBe(plain.config);
+  });
+
+  it("writes a value larger than a fold afresh", () => {
+    const huge = { blob: "y".repeat(2_500_000), n: 1 };
+    const config = { services: [entity(1), huge, entity(2)] };
+    expect(calculateConfigHash({ services: config.services.map((e) => prewrite(e)) })).toEqual(
+      calculateConfigHash(config),
+    );
+  });
+
+  it("records a prewritten value inside another", () => {
+    const inner = { a: [1, 2, 3, 4, 5, 6, 7], b: "ü" };
+    expect(calculateConfigHash({ x: [{ y: prewrite(inner) }] })).toEqual(
+      calculateConfigHash({ x: [{ y: inner }] }),
+    );
   });
 });

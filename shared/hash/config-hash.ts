@@ -15,12 +15,28 @@ const FOLD_AT = 1_000_000;
 /** MD5 of some bytes: a runtime's own (faster) may stand in for the portable one. */
 export type Md5 = (bytes: Uint8Array) => Uint8Array;
 
+/**
+ * A value already written: its bytes, and the value itself for the rare write that a fold splits.
+ * Written again, it gives the bytes writing the value would, at a copy's cost: a control plane
+ * keeps one per entity between exports and hashes only what changed.
+ */
+export class Prewritten {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly value: unknown,
+  ) {}
+}
+
 class Sink {
   private buf = new Uint8Array(1 << 16);
   private len = 0;
   private readonly encoder = new TextEncoder();
 
-  constructor(readonly md5: Md5) {}
+  constructor(
+    readonly md5: Md5,
+    /** Whether the buffer folds past FOLD_AT (not when prewriting: the bytes are kept whole). */
+    readonly folds = true,
+  ) {}
 
   get length(): number {
     return this.len;
@@ -44,6 +60,12 @@ class Sink {
       }
     }
     this.len += this.encoder.encodeInto(text, this.buf.subarray(this.len)).written;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
   }
 
   set(bytes: Uint8Array): void {
@@ -96,7 +118,13 @@ export function compareKeys(a: string, b: string): number {
 }
 
 function write(value: unknown, o: Sink): void {
-  if (o.length > FOLD_AT) o.set(o.md5(o.bytes()));
+  if (value instanceof Prewritten) {
+    // a fold can fall inside the value only if it ends past FOLD_AT: then it is written afresh
+    if (o.length + value.bytes.length > FOLD_AT) write(value.value, o);
+    else o.append(value.bytes);
+    return;
+  }
+  if (o.length > FOLD_AT && o.folds) o.set(o.md5(o.bytes()));
   if (value === null || value === undefined) {
     o.put("/null/");
   } else if (typeof value === "string") {
@@ -138,6 +166,17 @@ function write(value: unknown, o: Sink): void {
     throw new TypeError(`cannot hash a ${typeof value} (JSON types only)`);
   }
 }
+
+/** Writes a value (an entity) once, to be hashed as part of configs later. */
+export function prewrite(value: unknown): Prewritten {
+  const o = recorder;
+  o.set(new Uint8Array(0));
+  write(value, o);
+  return new Prewritten(o.bytes().slice(), value);
+}
+
+/** The buffer values are prewritten in: a value larger than FOLD_AT is written afresh each time. */
+const recorder = new Sink(nobleMd5, false);
 
 function hashOf(value: unknown, o: Sink): string {
   if (value === undefined) return EMPTY_CONFIG_HASH;
