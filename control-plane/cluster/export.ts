@@ -2,11 +2,29 @@ import { eq } from "drizzle-orm";
 import { type DeclarativeConfig, flattenForeignKeys } from "../../shared/declarative/config";
 import { NO_EPOCH } from "../../shared/snapshot/rollback";
 import { type Daos, ENTITY_NAMES } from "../dao";
+import type { ForeignKey } from "../dao/entity-dao";
 import type { Db } from "../db/client";
 import { configVersion } from "../db/schema";
 
-const refId = (entity: Record<string, unknown>, field: string) =>
-  (entity[field] as { id?: string } | null | undefined)?.id;
+/** A foreign key's id, in an entity as read (`{ id }`) or as exported (flattened to the id). */
+const refId = (entity: Readonly<Record<string, unknown>>, field: string) => {
+  const ref = entity[field];
+  return typeof ref === "string" ? ref : (ref as { id?: string } | null | undefined)?.id;
+};
+
+/**
+ * Whether the data planes get an entity: not a disabled service or plugin, nor one that refers to
+ * an entity left out (`left`, filled in Kong's order: services before their routes and plugins).
+ */
+export function exportable(
+  name: string,
+  entity: Readonly<Record<string, unknown>>,
+  fks: readonly ForeignKey[],
+  left: ReadonlySet<string>,
+): boolean {
+  if ((name === "services" || name === "plugins") && entity.enabled === false) return false;
+  return !fks.some((fk) => left.has(refId(entity, fk.field) ?? ""));
+}
 
 /**
  * Kong's `export_config`: one consistent read (REPEATABLE READ, READ ONLY) of every entity, in
@@ -26,13 +44,9 @@ export async function exportConfig(
       for (const name of ENTITY_NAMES) {
         const dao = daos[name];
         const rows = (await dao.all(tx)).filter((e) => {
-          const skip =
-            !opts.includeDisabled &&
-            ((name === "services" && e.enabled === false) ||
-              (name === "plugins" && e.enabled === false) ||
-              dao.fks.some((fk) => left.has(refId(e, fk.field) ?? "")));
-          if (skip) left.add(e.id);
-          return !skip;
+          const keep = opts.includeDisabled || exportable(name, e, dao.fks, left);
+          if (!keep) left.add(e.id);
+          return keep;
         });
         if (rows.length) {
           config[name] = rows.map((e) =>

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import * as zlib from "node:zlib";
 import type { Md5 } from "../../shared/hash/config-hash";
+import { crc32 } from "../../shared/util/crc32";
+import type { FlushDeflate } from "./segmented-gzip";
 
 /*
  * The control plane's runtime codecs (Node's, or workerd's with nodejs_compat), where the portable
@@ -10,4 +12,12 @@ import type { Md5 } from "../../shared/hash/config-hash";
 
 export const nativeMd5: Md5 = (bytes) => new Uint8Array(createHash("md5").update(bytes).digest());
 
-export const nativeGzip = (bytes: Uint8Array): Uint8Array => new Uint8Array(gzipSync(bytes));
+export const nativeGzip = (bytes: Uint8Array): Uint8Array => new Uint8Array(zlib.gzipSync(bytes));
+
+/** zlib's CRC-32 where the runtime has it (Node 20.15 and later). */
+const zlibCrc32 = (zlib as { crc32?: (bytes: Uint8Array) => number }).crc32;
+
+export const nativeFlushDeflate: FlushDeflate = (bytes) => ({
+  deflated: new Uint8Array(zlib.deflateRawSync(bytes, { finishFlush: zlib.constants.Z_FULL_FLUSH })),
+  crc: zlibCrc32 ? zlibCrc32(bytes) : crc32(bytes),
+});

@@ -1,13 +1,13 @@
 import type { ClusterIdentity } from "../../shared/cluster/keys";
-import { calculateConfigHash } from "../../shared/hash/config-hash";
 import { pluginDefinition } from "../../shared/plugins/definitions";
-import { sealSnapshot } from "../../shared/snapshot/codec";
-import { type Envelope, MAX_HOT_JSON, type Manifest } from "../../shared/snapshot/envelope";
+import { MAX_HOT_JSON, type Manifest } from "../../shared/snapshot/envelope";
 import { KONG_VERSION } from "../../shared/version";
 import type { Daos } from "../dao";
 import type { Db } from "../db/client";
-import { exportConfig, readConfigVersion } from "./export";
-import { nativeGzip, nativeMd5 } from "./native-codecs";
+import { readConfigVersion } from "./export";
+import { ConfigExporter } from "./exporter";
+import { nativeFlushDeflate, nativeMd5 } from "./native-codecs";
+import { SnapshotBuilder } from "./snapshot-builder";
 
 export type Snapshot = {
   bytes: Uint8Array;
@@ -46,7 +46,12 @@ export class Publisher {
   private dirty = false;
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private opts: PublisherOptions) {}
+  private readonly exporter: ConfigExporter;
+  private readonly builder = new SnapshotBuilder(nativeFlushDeflate, nativeMd5);
+
+  constructor(private opts: PublisherOptions) {
+    this.exporter = new ConfigExporter(opts.db, opts.daos);
+  }
 
   /** A rotation: later snapshots are signed with this identity, the current one at once. */
   async setSigner(identity: ClusterIdentity, kid: string): Promise<void> {
@@ -106,39 +111,39 @@ export class Publisher {
   }
 
   private async build(): Promise<void> {
-    const { version, epoch, config } = await exportConfig(this.opts.db, this.opts.daos);
+    const exported = await this.exporter.export();
+    const { version, epoch } = exported;
     if (this.current && this.current.manifest.version === version && this.current.manifest.epoch === epoch)
       return;
-    const hashes = calculateConfigHash(config as unknown as Record<string, unknown>, nativeMd5);
-    const envelope: Envelope = {
-      version,
-      epoch,
-      config_hash: hashes.config,
-      hashes,
-      created_at: this.opts.now?.() ?? Date.now(),
-      cp_id: this.opts.cpId,
-      config,
-    };
-    const sealed = {
-      ...(await sealSnapshot(envelope, this.opts.identity, this.opts.kid, nativeGzip)),
-      plugins: [...new Set((config.plugins ?? []).map((p) => String(p.name)))].map((name) => ({
+    const sealed = await this.builder.build(
+      exported,
+      { created_at: this.opts.now?.() ?? Date.now(), cp_id: this.opts.cpId },
+      this.opts.identity,
+      this.opts.kid,
+    );
+    const names = exported.types
+      .find((t) => t.name === "plugins")
+      ?.entities.map((e) => String(e.entity.name));
+    const snapshot: Snapshot = {
+      ...sealed,
+      plugins: [...new Set(names)].map((name) => ({
         name,
         version: pluginDefinition(name)?.version ?? KONG_VERSION,
       })),
     };
-    if (sealed.bytes.length > this.opts.maxPayload) {
+    if (snapshot.bytes.length > this.opts.maxPayload) {
       this.opts.log(
-        `[lintel] cluster: config version ${version} is ${sealed.bytes.length} bytes compressed, over cluster_max_payload (${this.opts.maxPayload}); not published`,
+        `[lintel] cluster: config version ${version} is ${snapshot.bytes.length} bytes compressed, over cluster_max_payload (${this.opts.maxPayload}); not published`,
       );
       return;
     }
-    if (sealed.manifest.size > MAX_HOT_JSON) {
+    if (snapshot.manifest.size > MAX_HOT_JSON) {
       this.opts.log(
-        `[lintel] cluster: config version ${version} has ${sealed.manifest.size} bytes of JSON besides its consumers and credentials, over the ${MAX_HOT_JSON} a data plane isolate parses; not published`,
+        `[lintel] cluster: config version ${version} has ${snapshot.manifest.size} bytes of JSON besides its consumers and credentials, over the ${MAX_HOT_JSON} a data plane isolate parses; not published`,
       );
       return;
     }
-    this.current = sealed;
-    this.opts.onSnapshot(sealed);
+    this.current = snapshot;
+    this.opts.onSnapshot(snapshot);
   }
 }

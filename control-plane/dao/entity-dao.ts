@@ -1,4 +1,16 @@
-import { and, arrayContains, arrayOverlaps, asc, eq, gt, sql } from "drizzle-orm";
+import {
+  and,
+  arrayContains,
+  arrayOverlaps,
+  asc,
+  eq,
+  getTableColumns,
+  getTableName,
+  gt,
+  inArray,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import {
   foreignKeyViolation,
@@ -197,14 +209,17 @@ export class EntityDao {
     return this.opts.hooks?.present ? this.opts.hooks.present(entity, this.db) : entity;
   }
 
-  /** Turns a row into the entity Kong returns: foreign ids become `{ id }`. */
-  toEntity(row: Record<string, unknown>): Entity {
+  /**
+   * Turns a row into the entity Kong returns: foreign ids become `{ id }`, or stay ids when `flat`
+   * (a declarative config's form).
+   */
+  toEntity(row: Record<string, unknown>, flat = false): Entity {
     const out: Record<string, unknown> = {};
     for (const name of Object.keys(this.schema.fields)) {
       const fk = this.fks.find((f) => f.field === name);
       if (fk) {
         const id = row[fk.column];
-        out[name] = id ? { id } : null;
+        out[name] = id ? (flat ? id : { id }) : null;
       } else if (this.hasColumn(name)) {
         out[name] = row[name] ?? null;
       }
@@ -282,6 +297,38 @@ export class EntityDao {
       .from(this.table)
       .orderBy(asc(this.col("id")))) as Record<string, unknown>[];
     return rows.map((r) => this.toEntity(r));
+  }
+
+  /**
+   * Every row's id and row version (Postgres' `xmin`: the transaction that wrote that version), in
+   * id order. A row keeps its `xmin` until it is written again, so an exporter may reuse what it
+   * made of a row it saw with the same id and `xmin`.
+   */
+  async versions(tx: Tx | Db): Promise<Array<{ id: string; xmin: string }>> {
+    const result = await tx.execute(
+      sql`SELECT id::text AS id, xmin::text AS xmin FROM ${sql.identifier(getTableName(this.table))} ORDER BY id`,
+    );
+    return (result as unknown as { rows: Array<{ id: string; xmin: string }> }).rows;
+  }
+
+  /**
+   * Rows as a declarative config holds them (foreign keys as ids), each with its `xmin`: every row
+   * in id order, or those with the given ids (in no particular order).
+   */
+  async exportRows(tx: Tx | Db, ids?: readonly string[]): Promise<Array<{ entity: Entity; xmin: string }>> {
+    const columns = { ...getTableColumns(this.table), xmin: sql<string>`xmin::text` };
+    const read = async (where?: SQL) =>
+      (await tx
+        .select(columns)
+        .from(this.table)
+        .where(where)
+        .orderBy(asc(this.col("id")))) as Array<Record<string, unknown> & { xmin: string }>;
+    const rows: Array<Record<string, unknown> & { xmin: string }> = [];
+    if (!ids) rows.push(...(await read()));
+    for (let i = 0; ids && i < ids.length; i += 5000) {
+      rows.push(...(await read(inArray(this.col("id"), ids.slice(i, i + 5000)))));
+    }
+    return rows.map((r) => ({ entity: this.toEntity(r, true), xmin: r.xmin }));
   }
 
   /**

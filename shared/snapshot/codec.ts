@@ -36,18 +36,42 @@ export async function sealSnapshot(
   const json = utf8.encode(JSON.stringify({ ...envelope, config: hot }));
   const cold = coldBytes(lines);
   const [hotGz, coldGz] = await Promise.all([compress(json), compress(cold)]);
+  return signSections(
+    envelope,
+    { gzip: hotGz, size: json.length },
+    { gzip: coldGz, size: cold.length, entities: lines.length },
+    identity,
+    kid,
+  );
+}
+
+/** A section as gzip, with the length it inflates to. */
+export type Section = { gzip: Uint8Array; size: number };
+
+/**
+ * Signs sections compressed elsewhere (a control plane that keeps compressed parts between
+ * snapshots): the hot section is the Envelope's JSON without consumers and credentials, the cold
+ * section their `[type, entity]` lines; both are gzip.
+ */
+export async function signSections(
+  fields: Pick<Envelope, "version" | "epoch" | "config_hash" | "created_at" | "cp_id">,
+  hot: Section,
+  cold: Section & { entities: number },
+  identity: ClusterIdentity,
+  kid: string,
+): Promise<{ bytes: Uint8Array; manifest: Manifest }> {
   const manifest: Manifest = {
-    version: envelope.version,
-    epoch: envelope.epoch,
-    config_hash: envelope.config_hash,
-    sha256: await sha256Hex(hotGz),
-    size: json.length,
-    created_at: envelope.created_at,
-    cp_id: envelope.cp_id,
-    hot_bytes: hotGz.length,
-    cold_sha256: await sha256Hex(coldGz),
-    cold_size: cold.length,
-    cold_entities: lines.length,
+    version: fields.version,
+    epoch: fields.epoch,
+    config_hash: fields.config_hash,
+    sha256: await sha256Hex(hot.gzip),
+    size: hot.size,
+    created_at: fields.created_at,
+    cp_id: fields.cp_id,
+    hot_bytes: hot.gzip.length,
+    cold_sha256: await sha256Hex(cold.gzip),
+    cold_size: cold.size,
+    cold_entities: cold.entities,
   };
   const jws = utf8.encode(
     await new CompactSign(utf8.encode(JSON.stringify(manifest)))
@@ -61,7 +85,7 @@ export async function sealSnapshot(
   );
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, jws.length);
-  return { bytes: concatBytes([length, jws, hotGz, coldGz]), manifest };
+  return { bytes: concatBytes([length, jws, hot.gzip, cold.gzip]), manifest };
 }
 
 /** The bytes of a snapshot without its cold section (what a reader of the hot section needs). */

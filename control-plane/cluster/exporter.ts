@@ -1,0 +1,134 @@
+import { eq, sql } from "drizzle-orm";
+import { type Prewritten, prewrite } from "../../shared/hash/config-hash";
+import { NO_EPOCH } from "../../shared/snapshot/rollback";
+import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
+import type { Db } from "../db/client";
+import { configVersion } from "../db/schema";
+import { exportable } from "./export";
+
+/** One row as exported: the entity with its foreign keys flattened, and its config-hash bytes. */
+export class ExportedEntity {
+  private written: Prewritten | undefined;
+
+  constructor(
+    readonly id: string,
+    /** The row version it was made from (Postgres' `xmin`). */
+    readonly xmin: string,
+    readonly entity: Readonly<Record<string, unknown>>,
+  ) {}
+
+  /** What the entity adds to Kong's config hash, made once. */
+  get hash(): Prewritten {
+    this.written ??= prewrite(this.entity);
+    return this.written;
+  }
+}
+
+export type Export = {
+  version: number;
+  epoch: string;
+  /** Entity types in Kong's order, each with its entities in id order; empty types left out. */
+  types: Array<{ name: EntityName; entities: ExportedEntity[] }>;
+  /** Rows read whole for this export; the others were reused from an earlier one. */
+  read: number;
+  reused: number;
+};
+
+/** A 64-bit transaction counter moved this far (half the 32-bit `xmin` space) drops the cache. */
+const XID_HORIZON = 2n ** 31n;
+
+/**
+ * Kong's `export_config` for a control plane that exports after every write: one consistent read
+ * (REPEATABLE READ, READ ONLY) as `exportConfig` makes, but rows whose id and row version
+ * (`xmin`) are those of a row seen before are not read or converted again, and keep the hash bytes
+ * made of them. A write to one entity of a large config reads that entity, and the ids and versions
+ * of the rest.
+ *
+ * `xmin` names the transaction that wrote a row version; the same id with the same `xmin` is the
+ * same version. Everything is read again when that might not hold: another epoch (another
+ * database), a version lower than one seen (a restored database), or a transaction counter moved
+ * by 2^31 since the cache began (32-bit `xmin` values could repeat after a wraparound).
+ */
+export class ConfigExporter {
+  private cache = new Map<EntityName, Map<string, ExportedEntity>>();
+  private seen: { epoch: string; version: number; since: bigint } | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly daos: Daos,
+  ) {}
+
+  async export(): Promise<Export> {
+    return this.db.transaction(
+      async (tx) => {
+        const [row] = await tx.select().from(configVersion).where(eq(configVersion.id, 1));
+        const version = row?.version ?? 0;
+        const epoch = row?.epoch ?? NO_EPOCH;
+        const xid = await currentXid(tx as unknown as Db);
+        const seen = this.seen;
+        if (
+          !seen ||
+          seen.epoch !== epoch ||
+          version < seen.version ||
+          xid < seen.since ||
+          xid - seen.since >= XID_HORIZON
+        ) {
+          this.cache.clear();
+          this.seen = { epoch, version, since: xid };
+        } else {
+          seen.version = version;
+        }
+        const out: Export = { version, epoch, types: [], read: 0, reused: 0 };
+        const left = new Set<string>();
+        for (const name of ENTITY_NAMES) {
+          const dao = this.daos[name];
+          const cached = this.cache.get(name);
+          const next = new Map<string, ExportedEntity>();
+          const entities: ExportedEntity[] = [];
+          const add = (e: ExportedEntity) => {
+            next.set(e.id, e);
+            if (exportable(name, e.entity, dao.fks, left)) entities.push(e);
+            else left.add(e.id);
+          };
+          if (!cached?.size) {
+            // nothing to reuse: one read of every row with its version
+            for (const { entity, xmin } of await dao.exportRows(tx))
+              add(new ExportedEntity(entity.id, xmin, entity));
+            out.read += next.size;
+          } else {
+            const versions = await dao.versions(tx);
+            const stale = versions.filter((v) => cached.get(v.id)?.xmin !== v.xmin);
+            const fresh = new Map<string, ExportedEntity>();
+            if (stale.length) {
+              // past a quarter of the table, one scan is cheaper than lookups by id
+              const ids = stale.length * 4 > versions.length ? undefined : stale.map((v) => v.id);
+              for (const { entity, xmin } of await dao.exportRows(tx, ids)) {
+                fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity));
+              }
+            }
+            for (const v of versions) {
+              const old = cached.get(v.id);
+              const e = old?.xmin === v.xmin ? old : fresh.get(v.id);
+              // a row written after `versions` is not seen by this transaction: always found
+              if (!e || e.xmin !== v.xmin) throw new Error(`${name} ${v.id} was listed but not read`);
+              if (e === old) out.reused++;
+              else out.read++;
+              add(e);
+            }
+          }
+          this.cache.set(name, next);
+          if (entities.length) out.types.push({ name, entities });
+        }
+        return out;
+      },
+      { isolationLevel: "repeatable read", accessMode: "read only" },
+    );
+  }
+}
+
+/** The transaction counter with its epoch (64 bits: it never wraps). */
+async function currentXid(tx: Db): Promise<bigint> {
+  const result = await tx.execute(sql`SELECT txid_snapshot_xmax(txid_current_snapshot())::text AS xid`);
+  const [row] = (result as unknown as { rows: Array<{ xid: string }> }).rows;
+  return BigInt(row?.xid ?? 0);
+}

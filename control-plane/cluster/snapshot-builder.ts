@@ -1,0 +1,120 @@
+import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { calculateConfigHash, type Md5 } from "../../shared/hash/config-hash";
+import { signSections } from "../../shared/snapshot/codec";
+import { isColdType } from "../../shared/snapshot/cold";
+import type { Envelope, Manifest } from "../../shared/snapshot/envelope";
+import type { Export, ExportedEntity } from "./exporter";
+import { type FlushDeflate, type Segment, SegmentedGzip } from "./segmented-gzip";
+
+/** The most entities compressed together; most segments end earlier, where an id says so. */
+const MAX_SEGMENT = 1024;
+
+/** FNV-1a of an id: a segment ends after an entity whose id hashes to 0 in its low 8 bits. */
+function endsSegment(id: string): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h & 0xff) === 0;
+}
+
+/**
+ * Runs of entities, about 256 each, cut where the ids say: a segment's bounds depend on the ids in
+ * it alone, so an entity added or removed changes its own segment and no other.
+ */
+function* runs(entities: readonly ExportedEntity[]): Generator<ExportedEntity[]> {
+  let run: ExportedEntity[] = [];
+  for (const e of entities) {
+    run.push(e);
+    if (run.length >= MAX_SEGMENT || endsSegment(e.id)) {
+      yield run;
+      run = [];
+    }
+  }
+  if (run.length) yield run;
+}
+
+export type Built = { bytes: Uint8Array; manifest: Manifest };
+
+/**
+ * Makes signed snapshots from exports (the same bytes `sealSnapshot` would inflate to): the config
+ * hash from each entity's hash bytes, kept by the exporter, and the sections from segments of
+ * entities compressed once and kept while their entities stay the same. A write to one entity of a
+ * large config hashes what it always did at a copy's cost and recompresses one segment.
+ */
+export class SnapshotBuilder {
+  private readonly gz: SegmentedGzip;
+
+  constructor(
+    deflate: FlushDeflate,
+    private readonly md5: Md5,
+  ) {
+    this.gz = new SegmentedGzip(deflate);
+  }
+
+  /** Segments compressed and reused by the last build. */
+  get segments(): { compressed: number; reused: number } {
+    return { compressed: this.gz.compressed, reused: this.gz.reused };
+  }
+
+  async build(
+    exp: Export,
+    meta: Pick<Envelope, "created_at" | "cp_id">,
+    identity: ClusterIdentity,
+    kid: string,
+  ): Promise<Built> {
+    const forHash: Record<string, unknown> = { _format_version: "3.0", _transform: false };
+    for (const t of exp.types) forHash[t.name] = t.entities.map((e) => e.hash);
+    const hashes = calculateConfigHash(forHash, this.md5);
+
+    const head = JSON.stringify({
+      version: exp.version,
+      epoch: exp.epoch,
+      config_hash: hashes.config,
+      hashes,
+      created_at: meta.created_at,
+      cp_id: meta.cp_id,
+      config: { _format_version: "3.0", _transform: false },
+    });
+    const hotPieces: Array<string | Segment> = [head.slice(0, -2)];
+    const coldPieces: Segment[] = [];
+    let coldEntities = 0;
+    for (const { name, entities } of exp.types) {
+      if (isColdType(name)) {
+        coldEntities += entities.length;
+        for (const run of runs(entities)) {
+          coldPieces.push({
+            tag: name,
+            records: run,
+            text: () => run.map((e) => `${JSON.stringify([name, e.entity])}\n`).join(""),
+          });
+        }
+        continue;
+      }
+      hotPieces.push(`,${JSON.stringify(name)}:[`);
+      let first = true;
+      for (const run of runs(entities)) {
+        const lead = first ? "" : ",";
+        hotPieces.push({
+          tag: `${name}${lead}`,
+          records: run,
+          text: () => lead + run.map((e) => JSON.stringify(e.entity)).join(","),
+        });
+        first = false;
+      }
+      hotPieces.push("]");
+    }
+    hotPieces.push("}}");
+    this.gz.compressed = 0;
+    this.gz.reused = 0;
+    const hot = this.gz.gzip(hotPieces);
+    const cold = this.gz.gzip(coldPieces);
+    const sealed = await signSections(
+      { ...meta, version: exp.version, epoch: exp.epoch, config_hash: hashes.config },
+      hot,
+      { ...cold, entities: coldEntities },
+      identity,
+      kid,
+    );
+    this.gz.commit();
+    return sealed;
+  }
+}

@@ -1,0 +1,4 @@
+import { freshPglite } from "../helpers/postgres";
+import { incrementalSnapshotSuite } from "./incremental-snapshot.suite";
+
+incrementalSnapshotSuite("PGlite", freshPglite, { freeze: false });

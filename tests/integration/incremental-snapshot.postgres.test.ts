@@ -1,0 +1,4 @@
+import { freshPostgres } from "../helpers/postgres";
+import { incrementalSnapshotSuite } from "./incremental-snapshot.suite";
+
+incrementalSnapshotSuite("Postgres", freshPostgres, { freeze: true });

@@ -1,0 +1,167 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyDeclarative } from "../../control-plane/cluster/declarative";
+import { exportConfig } from "../../control-plane/cluster/export";
+import { ConfigExporter } from "../../control-plane/cluster/exporter";
+import { nativeFlushDeflate, nativeMd5 } from "../../control-plane/cluster/native-codecs";
+import { SnapshotBuilder } from "../../control-plane/cluster/snapshot-builder";
+import { createDaos, type Daos } from "../../control-plane/dao";
+import type { Database } from "../../control-plane/db/client";
+import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { parseDeclarative } from "../../shared/declarative/parse";
+import { calculateConfigHash } from "../../shared/hash/config-hash";
+import { openSnapshot } from "../../shared/snapshot/codec";
+import { splitCold } from "../../shared/snapshot/cold";
+import { clusterCertificate } from "../helpers/certs";
+import { adminHarness } from "./admin-harness";
+
+type Open = () => Promise<Database & { drop(): Promise<void> }>;
+
+/**
+ * The control plane's incremental export and build against what a full export and `sealSnapshot`
+ * make: after every kind of write, the snapshot must hold the same config, byte for byte in its hot
+ * JSON, with the same hash, while reading and recompressing only what changed.
+ */
+export function incrementalSnapshotSuite(label: string, open: Open, opts: { freeze: boolean }) {
+  describe(`incremental snapshots (${label})`, () => {
+    let database: Database & { drop(): Promise<void> };
+    let daos: Daos;
+    let identity: ClusterIdentity;
+    let api: ReturnType<typeof adminHarness>;
+    const exporter = () => new ConfigExporter(database.db, daos);
+    let incremental: ConfigExporter;
+    const builder = new SnapshotBuilder(nativeFlushDeflate, nativeMd5);
+
+    beforeAll(async () => {
+      database = await open();
+      daos = createDaos(database.db, () => {});
+      api = adminHarness(database);
+      identity = (await clusterCertificate(mkdtempSync(join(tmpdir(), "lintel-inc-")))).identity;
+      const parsed = await parseDeclarative({
+        _format_version: "3.0",
+        services: Array.from({ length: 400 }, (_, i) => ({
+          name: `s${i}`,
+          url: `http://s${i}.test/v1`,
+          routes: [{ name: `r${i}`, paths: [`/s${i}`], plugins: [{ name: "key-auth" }] }],
+        })),
+        consumers: Array.from({ length: 1500 }, (_, i) => ({
+          username: `u${i}`,
+          keyauth_credentials: [{ key: `key-${i}` }],
+          acls: i % 3 ? [] : [{ group: "g" }],
+        })),
+      });
+      if (!parsed.ok) throw new Error("fixture does not parse");
+      const applied = await applyDeclarative(database.db, daos, parsed.value);
+      if (!applied.ok) throw new Error(applied.error.message);
+      incremental = exporter();
+    }, 120_000);
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    /** Builds incrementally and checks the snapshot against a full export of the same database. */
+    async function buildAndCompare() {
+      const exp = await incremental.export();
+      const sealed = await builder.build(exp, { created_at: 1, cp_id: "cp" }, identity, "kid");
+      const opened = await openSnapshot(sealed.bytes, {
+        signers: [identity.chain[0] as Uint8Array],
+        maxPayload: 1 << 30,
+      });
+      if (!opened.ok) throw new Error(JSON.stringify(opened.error));
+      const full = await exportConfig(database.db, daos);
+      const hashes = calculateConfigHash(full.config as unknown as Record<string, unknown>);
+      expect(opened.value.envelope.hashes).toEqual(hashes);
+      expect(opened.value.envelope.config).toEqual(full.config);
+      // the hot section is the JSON sealSnapshot writes, to the byte
+      const { hot } = splitCold(full.config as unknown as Record<string, unknown>);
+      const n = new DataView(sealed.bytes.buffer, sealed.bytes.byteOffset).getUint32(0);
+      const hotGz = sealed.bytes.subarray(4 + n, 4 + n + (sealed.manifest.hot_bytes ?? 0));
+      expect(gunzipSync(hotGz).toString()).toBe(
+        JSON.stringify({
+          version: full.version,
+          epoch: full.epoch,
+          config_hash: hashes.config,
+          hashes,
+          created_at: 1,
+          cp_id: "cp",
+          config: hot,
+        }),
+      );
+      return { exp, segments: builder.segments, config: full.config };
+    }
+
+    it("builds the full export's snapshot, then reads only what a write changed", async () => {
+      const first = await buildAndCompare();
+      expect(first.exp.reused).toBe(0);
+      expect(first.exp.read).toBe(400 * 3 + 1500 * 2 + 500);
+
+      const res = await api.call("PATCH", "/consumers/u700", { custom_id: "c-700" });
+      expect(res.status).toBe(200);
+      const after = await buildAndCompare();
+      expect(after.exp.read).toBe(1);
+      expect(after.exp.reused).toBe(first.exp.read - 1);
+      // one segment of consumers is compressed again, the rest reused
+      expect(after.segments.compressed).toBe(1);
+      expect(after.segments.reused).toBeGreaterThan(10);
+      expect(after.config.consumers?.find((c) => c.username === "u700")?.custom_id).toBe("c-700");
+    });
+
+    it("follows inserts, deletes, and a service disabled and enabled again", async () => {
+      const svc = (await api.call("POST", "/services", { name: "late", host: "late.test" })).body as {
+        id: string;
+      };
+      await api.call("POST", "/services/late/routes", { name: "late-r", paths: ["/late"] });
+      expect((await api.call("DELETE", "/consumers/u5/key-auth/key-5")).status).toBe(204);
+      expect((await api.call("DELETE", "/consumers/u6")).status).toBe(204);
+      let built = await buildAndCompare();
+      expect(built.config.routes?.some((r) => r.name === "late-r")).toBe(true);
+      expect(built.config.keyauth_credentials?.some((k) => k.key === "key-5")).toBe(false);
+
+      expect((await api.call("PATCH", "/services/s3", { enabled: false })).status).toBe(200);
+      built = await buildAndCompare();
+      expect(built.config.routes?.some((r) => r.name === "r3")).toBe(false);
+      expect(built.exp.read).toBe(1);
+      expect((await api.call("PATCH", "/services/s3", { enabled: true })).status).toBe(200);
+      built = await buildAndCompare();
+      expect(built.config.routes?.some((r) => r.name === "r3")).toBe(true);
+
+      // deleted and created again under the same id, with other content
+      expect((await api.call("DELETE", "/services/late/routes/late-r")).status).toBe(204);
+      expect((await api.call("DELETE", `/services/${svc.id}`)).status).toBe(204);
+      expect(
+        (await api.call("PUT", `/services/${svc.id}`, { name: "again", host: "again.test" })).status,
+      ).toBe(200);
+      built = await buildAndCompare();
+      expect(built.config.services?.find((s) => s.id === svc.id)?.host).toBe("again.test");
+    });
+
+    it.runIf(opts.freeze)("stays right when rows are frozen by VACUUM and written again", async () => {
+      await database.db.execute(sql`VACUUM FREEZE consumers`);
+      await buildAndCompare();
+      expect((await api.call("PATCH", "/consumers/u9", { custom_id: "frozen-then-written" })).status).toBe(
+        200,
+      );
+      await database.db.execute(sql`VACUUM FREEZE consumers`);
+      const built = await buildAndCompare();
+      expect(built.config.consumers?.find((c) => c.username === "u9")?.custom_id).toBe("frozen-then-written");
+    });
+
+    it("reads everything again for another epoch (a restored or replaced database)", async () => {
+      await database.db.execute(sql`UPDATE config_version SET epoch = gen_random_uuid()`);
+      const built = await buildAndCompare();
+      expect(built.exp.reused).toBe(0);
+    });
+
+    it("gives a fresh exporter the same snapshot content as one that kept its cache", async () => {
+      const kept = await incremental.export();
+      const fresh = await exporter().export();
+      expect(fresh.reused).toBe(0);
+      const ids = (e: typeof kept) => e.types.map((t) => [t.name, t.entities.map((x) => x.entity)]);
+      expect(ids(kept)).toEqual(ids(fresh));
+    });
+  });
+}
