@@ -2,8 +2,11 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { applyDeclarative } from "../control-plane/cluster/declarative";
 import { exportConfig } from "../control-plane/cluster/export";
-import { nativeGzip, nativeMd5 } from "../control-plane/cluster/native-codecs";
+import { ConfigExporter } from "../control-plane/cluster/exporter";
+import { nativeFlushDeflate, nativeGzip, nativeMd5 } from "../control-plane/cluster/native-codecs";
+import { SnapshotBuilder } from "../control-plane/cluster/snapshot-builder";
 import type { Daos } from "../control-plane/dao";
+import type { Entity } from "../control-plane/dao/entity-dao";
 import type { Db } from "../control-plane/db/client";
 import { compileConfig } from "../edge-dp/compiled-config";
 import { StoredConsumers } from "../edge-dp/stored-consumers";
@@ -34,6 +37,18 @@ export type SnapshotRow = {
   hotHeapBytes: number;
   /** The DP node reading the cold section one entity at a time (what it indexes), without the writes. */
   coldReadMs: number;
+  /** The publisher's path (incremental export and build): its first build, and one after a write. */
+  firstExportMs: number;
+  firstBuildMs: number;
+  writeExportMs: number;
+  writeBuildMs: number;
+  /** Rows read and segments compressed for the build after the write, of how many. */
+  writeRead: number;
+  rows: number;
+  writeSegments: number;
+  segments: number;
+  /** What the exporter and builder keep between builds. */
+  cacheBytes: number;
 };
 
 setFlagsFromString("--expose-gc");
@@ -111,6 +126,7 @@ export async function benchSnapshots(
       return applyDeclarative(db, daos, parsed.value);
     });
     if (!applied.ok) throw new Error(applied.error.message);
+    const cp = await publisherPath(db, daos, identity, kid);
     const [exported, exportMs] = await time(() => exportConfig(db, daos));
     const config = exported.config;
     const [hashes, hashMs] = await time(() =>
@@ -185,7 +201,45 @@ export async function benchSnapshots(
       hotCompileMs,
       hotHeapBytes,
       coldReadMs,
+      ...cp,
     });
   }
   return rows;
+}
+
+/**
+ * What the control plane's publisher does: the first build (every row read, every segment
+ * compressed), then the build after one write to a consumer through the DAO (the Admin API's path).
+ */
+async function publisherPath(db: Db, daos: Daos, identity: ClusterIdentity, kid: string) {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const exporter = new ConfigExporter(db, daos);
+  const builder = new SnapshotBuilder(nativeFlushDeflate, nativeMd5);
+  const meta = { created_at: Date.now(), cp_id: "bench" };
+  const [first, firstExportMs] = await time(() => exporter.export());
+  const [, firstBuildMs] = await time(() => builder.build(first, meta, identity, kid));
+  const segments = builder.segments.compressed;
+  const rows = first.read;
+  const consumer = first.types.find((t) => t.name === "consumers")?.entities[0]?.entity;
+  if (!consumer) throw new Error("no consumer to write");
+  const updated = await daos.consumers.update(consumer as Entity, { custom_id: `written-${Date.now()}` });
+  if (!updated.ok) throw new Error(updated.error.message);
+  const [next, writeExportMs] = await time(() => exporter.export());
+  const [, writeBuildMs] = await time(() => builder.build(next, meta, identity, kid));
+  gc();
+  const cacheBytes = process.memoryUsage().heapUsed - before;
+  held.push(exporter, builder); // alive until here, so that the heap above counts them
+  held.length = 0;
+  return {
+    firstExportMs,
+    firstBuildMs,
+    writeExportMs,
+    writeBuildMs,
+    writeRead: next.read,
+    rows,
+    writeSegments: builder.segments.compressed,
+    segments,
+    cacheBytes,
+  };
 }
