@@ -1,13 +1,17 @@
 import type { Matcher } from "./route-matcher";
 
+/** A node of a radix tree of path prefixes: the ranks of the keys that end here, and the edges on. */
+type PrefixNode = { ranks: number[] | undefined; edges: Map<number, { label: string; node: PrefixNode }> };
+
+const newNode = (): PrefixNode => ({ ranks: undefined, edges: new Map() });
+
 /**
  * The matchers that may match a given path, by rank (their place in Kong's order): those whose
- * paths all begin with known text (prefixes, and regexes with a literal start) found by the
- * request path's own prefixes (one lookup per distinct length), the rest always.
+ * paths all begin with known text (prefixes, and regexes with a literal start) in a radix tree
+ * walked once along the request path, the rest always.
  */
 export class Bucket {
-  private readonly byLength = new Map<number, Map<string, number[]>>();
-  private lengths: number[] = [];
+  private readonly root = newNode();
   private readonly always: number[] = [];
 
   add(m: Matcher, rank: number): void {
@@ -17,27 +21,53 @@ export class Bucket {
       return;
     }
     for (const key of keys) {
-      let table = this.byLength.get(key.length);
-      if (!table) {
-        table = new Map();
-        this.byLength.set(key.length, table);
-        this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
-      }
-      const list = table.get(key);
-      if (!list) table.set(key, [rank]);
-      else if (list[list.length - 1] !== rank) list.push(rank);
+      const node = insert(this.root, key);
+      if (!node.ranks) node.ranks = [rank];
+      else if (node.ranks[node.ranks.length - 1] !== rank) node.ranks.push(rank);
     }
   }
 
   /** Adds to `into` lists of ranks, each ascending, whose union holds every matcher that may match `text`. */
   collect(text: string, into: number[][]): void {
     if (this.always.length) into.push(this.always);
-    for (const length of this.lengths) {
-      if (length > text.length) break;
-      const list = this.byLength.get(length)?.get(text.slice(0, length));
-      if (list) into.push(list);
+    let node = this.root;
+    let at = 0;
+    for (;;) {
+      const edge = node.edges.get(text.charCodeAt(at));
+      if (!edge || !text.startsWith(edge.label, at)) return;
+      at += edge.label.length;
+      node = edge.node;
+      if (node.ranks) into.push(node.ranks);
     }
   }
+}
+
+/** The node of `key` under `root`, made (and edges split) as needed. */
+function insert(root: PrefixNode, key: string): PrefixNode {
+  let node = root;
+  let at = 0;
+  while (at < key.length) {
+    const first = key.charCodeAt(at);
+    const edge = node.edges.get(first);
+    if (!edge) {
+      const leaf = newNode();
+      node.edges.set(first, { label: key.slice(at), node: leaf });
+      return leaf;
+    }
+    let common = 0;
+    const label = edge.label;
+    while (common < label.length && at + common < key.length && label[common] === key[at + common]) common++;
+    if (common < label.length) {
+      // the key ends or turns inside the edge: split it
+      const mid = newNode();
+      mid.edges.set(label.charCodeAt(common), { label: label.slice(common), node: edge.node });
+      edge.label = label.slice(0, common);
+      edge.node = mid;
+    }
+    node = edge.node;
+    at += common;
+  }
+  return node;
 }
 
 /**
@@ -74,26 +104,25 @@ export class CandidateIndex {
     });
   }
 
-  /** The buckets whose matchers may match a request for `host`. */
-  buckets(host: string): Bucket[] {
-    const out: Bucket[] = [this.anyHost];
-    const exact = this.exact.get(host);
-    if (exact) out.push(exact);
+  /**
+   * Adds to `into` the candidate lists of a request for `host` and `text` (the path): those of
+   * every bucket whose matchers may match the host.
+   */
+  collect(host: string, text: string, into: number[][]): void {
+    this.anyHost.collect(text, into);
+    this.exact.get(host)?.collect(text, into);
     if (this.suffix.size) {
       for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
-        const b = this.suffix.get(host.slice(i));
-        if (b) out.push(b);
+        this.suffix.get(host.slice(i))?.collect(text, into);
       }
-      for (const s of this.oddSuffixes) if (host.endsWith(s)) out.push(this.suffix.get(s) as Bucket);
+      for (const s of this.oddSuffixes) if (host.endsWith(s)) this.suffix.get(s)?.collect(text, into);
     }
     if (this.prefix.size) {
       for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
-        const b = this.prefix.get(host.slice(0, i + 1));
-        if (b) out.push(b);
+        this.prefix.get(host.slice(0, i + 1))?.collect(text, into);
       }
-      for (const p of this.oddPrefixes) if (host.startsWith(p)) out.push(this.prefix.get(p) as Bucket);
+      for (const p of this.oddPrefixes) if (host.startsWith(p)) this.prefix.get(p)?.collect(text, into);
     }
-    return out;
   }
 }
 
