@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createClusterCertificate } from "../../control-plane/node/gen-cert";
 import { type ClusterIdentity, loadClusterIdentity } from "../cluster/keys";
+import { MAX_WEBSOCKET_MESSAGE } from "../conf/options";
 import { calculateConfigHash } from "../hash/config-hash";
 import { hotPart, openManifest, openSnapshot, sealSnapshot } from "./codec";
-import type { Envelope } from "./envelope";
+import { type Envelope, MAX_HOT_JSON } from "./envelope";
 
 async function identity(): Promise<ClusterIdentity> {
   const pair = await createClusterCertificate();
@@ -95,6 +96,29 @@ describe("snapshot codec", () => {
     });
     expect((await openManifest(bytes, { signers, maxPayload: bytes.length })).ok).toBe(true);
   });
+
+  it("opens a snapshot whose hot JSON is the most an isolate parses (MAX_HOT_JSON), and refuses one byte more", async () => {
+    const sized = (filler: number) => {
+      const e = envelope(5);
+      (e.config.services as unknown as Array<Record<string, unknown>>).push({
+        id: "22222222-2222-4222-8222-222222222222",
+        host: "big.example.com",
+        port: 80,
+        tags: ["x".repeat(filler)],
+      });
+      return e;
+    };
+    const base = JSON.stringify(sized(0)).length;
+    const largest = await sealSnapshot(sized(MAX_HOT_JSON - base), cp, "kid");
+    expect(largest.manifest.size).toBe(MAX_HOT_JSON);
+    const opened = await openSnapshot(largest.bytes, { signers, maxPayload: MAX_WEBSOCKET_MESSAGE });
+    expect(opened.ok && opened.value.envelope.config.services?.length).toBe(2);
+    const over = await sealSnapshot(sized(MAX_HOT_JSON - base + 1), cp, "kid");
+    expect(await openManifest(over.bytes, { signers, maxPayload: MAX_WEBSOCKET_MESSAGE })).toMatchObject({
+      ok: false,
+      error: { reason: "too_large", part: "hot", size: MAX_HOT_JSON + 1, limit: MAX_HOT_JSON },
+    });
+  }, 60_000);
 
   it("keeps consumers and credentials in a cold section: merged, verified, skipped or read one by one", async () => {
     const e = envelope(4);
