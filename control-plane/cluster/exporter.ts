@@ -15,11 +15,13 @@ export class ExportedEntity {
     /** The row version it was made from (Postgres' `xmin`). */
     readonly xmin: string,
     readonly entity: Readonly<Record<string, unknown>>,
+    /** Read with its whole table: its hash bytes are packed with those of the others. */
+    private readonly bulk: boolean,
   ) {}
 
   /** What the entity adds to Kong's config hash, made once. */
   get hash(): Prewritten {
-    this.written ??= prewrite(this.entity);
+    this.written ??= prewrite(this.entity, this.bulk);
     return this.written;
   }
 }
@@ -93,7 +95,7 @@ export class ConfigExporter {
           if (!cached?.size) {
             // nothing to reuse: one read of every row with its version
             for (const { entity, xmin } of await dao.exportRows(tx))
-              add(new ExportedEntity(entity.id, xmin, entity));
+              add(new ExportedEntity(entity.id, xmin, entity, true));
             out.read += next.size;
           } else {
             const versions = await dao.versions(tx);
@@ -103,7 +105,7 @@ export class ConfigExporter {
               // past a quarter of the table, one scan is cheaper than lookups by id
               const ids = stale.length * 4 > versions.length ? undefined : stale.map((v) => v.id);
               for (const { entity, xmin } of await dao.exportRows(tx, ids)) {
-                fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity));
+                fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity, ids === undefined));
               }
             }
             for (const v of versions) {

@@ -147,7 +147,7 @@ describe("calculateConfigHash over prewritten entities", () => {
     service: i % 2 ? { id: `s-${i}` } : null,
   });
 
-  it("gives the hashes of the plain config, folds inside entities included", () => {
+  it("gives the hashes of the plain config, folds inside entities included, packed or not", () => {
     const config: Record<string, unknown> = {
       _format_version: "3.0",
       services: Array.from({ length: 900 }, (_, i) => entity(i)),
@@ -155,7 +155,10 @@ describe("calculateConfigHash over prewritten entities", () => {
       consumers: Array.from({ length: 700 }, (_, i) => entity(i + 9000)),
     };
     const prewritten = Object.fromEntries(
-      Object.entries(config).map(([k, v]) => [k, Array.isArray(v) ? v.map((e) => prewrite(e)) : v]),
+      Object.entries(config).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? v.map((e, i) => prewrite(e, i % 2 === 0)) : v,
+      ]),
     );
     const plain = calculateConfigHash(config);
     expect(calculateConfigHash(prewritten)).toEqual(plain);

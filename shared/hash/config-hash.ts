@@ -167,18 +167,23 @@ function write(value: unknown, o: Sink): void {
   }
 }
 
-/** Writes a value (an entity) once, to be hashed as part of configs later. */
-export function prewrite(value: unknown): Prewritten {
+/**
+ * Writes a value (an entity) once, to be hashed as part of configs later. `packed`: its bytes go
+ * in a slab shared with the values prewritten next (for many values made and dropped together);
+ * otherwise in a copy of their own.
+ */
+export function prewrite(value: unknown, packed = false): Prewritten {
   const o = recorder;
   o.set(new Uint8Array(0));
   write(value, o);
-  return new Prewritten(keep(o.bytes()), value);
+  return new Prewritten(packed ? keep(o.bytes()) : o.bytes().slice(), value);
 }
 
 /*
- * Prewritten bytes are kept in shared slabs, each value a view of its own range: a copy of its own
- * costs an off-heap allocation per entity, several times the copy itself at 100k entities. A slab
- * lives while any of its values does.
+ * Packed bytes are kept in shared slabs, each value a view of its own range: a copy of its own
+ * costs an off-heap allocation per value, several times the copy itself at 100k values. A slab
+ * lives while any of its values does, so values that live and die one by one (an entity written
+ * now and then) are not packed: a slab kept for one of them would keep 64 KiB.
  */
 const SLAB = 64 * 1024;
 let slab = new Uint8Array(SLAB);
