@@ -7,7 +7,6 @@ import {
   getTableColumns,
   getTableName,
   gt,
-  inArray,
   type SQL,
   sql,
 } from "drizzle-orm";
@@ -313,22 +312,39 @@ export class EntityDao {
 
   /**
    * Rows as a declarative config holds them (foreign keys as ids), each with its `xmin`: every row
-   * in id order, or those with the given ids (in no particular order).
+   * in id order, or those with the given ids (in no particular order). Read with plain SQL and each
+   * value mapped by its column (what drizzle's select does, without its per-cell bookkeeping: a
+   * quarter of the time of a large export).
    */
   async exportRows(tx: Tx | Db, ids?: readonly string[]): Promise<Array<{ entity: Entity; xmin: string }>> {
-    const columns = { ...getTableColumns(this.table), xmin: sql<string>`xmin::text` };
-    const read = async (where?: SQL) =>
-      (await tx
-        .select(columns)
-        .from(this.table)
-        .where(where)
-        .orderBy(asc(this.col("id")))) as Array<Record<string, unknown> & { xmin: string }>;
-    const rows: Array<Record<string, unknown> & { xmin: string }> = [];
-    if (!ids) rows.push(...(await read()));
+    const columns = Object.entries(getTableColumns(this.table));
+    const list = sql.join(
+      columns.map(([, c]) => sql.identifier(c.name)),
+      sql`, `,
+    );
+    const from = sql`FROM ${sql.identifier(getTableName(this.table))}`;
+    const out: Array<{ entity: Entity; xmin: string }> = [];
+    const read = async (where: SQL) => {
+      const result = await tx.execute(sql`SELECT ${list}, xmin::text AS "xmin" ${from} ${where} ORDER BY id`);
+      for (const row of (result as unknown as { rows: Array<Record<string, unknown>> }).rows) {
+        const values: Record<string, unknown> = {};
+        for (const [key, c] of columns) {
+          const v = row[c.name];
+          values[key] = v === null || v === undefined ? null : c.mapFromDriverValue(v);
+        }
+        out.push({ entity: this.toEntity(values, true), xmin: String(row.xmin) });
+      }
+    };
+    if (!ids) await read(sql``);
     for (let i = 0; ids && i < ids.length; i += 5000) {
-      rows.push(...(await read(inArray(this.col("id"), ids.slice(i, i + 5000)))));
+      await read(
+        sql`WHERE id IN (${sql.join(
+          ids.slice(i, i + 5000).map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+      );
     }
-    return rows.map((r) => ({ entity: this.toEntity(r, true), xmin: r.xmin }));
+    return out;
   }
 
   /**

@@ -48,6 +48,13 @@ export function incrementalSnapshotSuite(label: string, open: Open, opts: { free
           url: `http://s${i}.test/v1`,
           routes: [{ name: `r${i}`, paths: [`/s${i}`], plugins: [{ name: "key-auth" }] }],
         })),
+        upstreams: [
+          {
+            name: "up",
+            healthchecks: { active: { healthy: { interval: 5 } } },
+            targets: [{ target: "10.0.0.1:80", weight: 50 }],
+          },
+        ],
         consumers: Array.from({ length: 1500 }, (_, i) => ({
           username: `u${i}`,
           keyauth_credentials: [{ key: `key-${i}` }],
@@ -97,7 +104,7 @@ export function incrementalSnapshotSuite(label: string, open: Open, opts: { free
     it("builds the full export's snapshot, then reads only what a write changed", async () => {
       const first = await buildAndCompare();
       expect(first.exp.reused).toBe(0);
-      expect(first.exp.read).toBe(400 * 3 + 1500 * 2 + 500);
+      expect(first.exp.read).toBe(400 * 3 + 2 + 1500 * 2 + 500);
 
       const res = await api.call("PATCH", "/consumers/u700", { custom_id: "c-700" });
       expect(res.status).toBe(200);
