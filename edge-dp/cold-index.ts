@@ -1,5 +1,5 @@
 import { consumerKeys } from "../shared/plugins/runtime/consumer-keys";
-import { type OpenError, type OpenOptions, openManifest, openSnapshot } from "../shared/snapshot/codec";
+import { type OpenError, type OpenOptions, openManifest, readSections } from "../shared/snapshot/codec";
 import type { ColdType } from "../shared/snapshot/cold";
 import type { Manifest } from "../shared/snapshot/envelope";
 import type { Result } from "../shared/util/result";
@@ -107,11 +107,11 @@ export async function openAndIndex(
   if (!head.ok) return head;
   const { manifest } = head.value;
   if (!storesConsumers(manifest, inMemory) || index.builtFor()?.config_hash === manifest.config_hash) {
-    return openSnapshot(bytes, { ...opts, cold: "verify" });
+    return readSections(head.value, "verify");
   }
   const started = Date.now();
   const build = index.begin();
-  const opened = await openSnapshot(bytes, { ...opts, cold: (type, entity) => build.add(type, entity) });
+  const opened = await readSections(head.value, (type, entity) => build.add(type, entity));
   if (opened.ok) {
     build.commit(manifest.config_hash);
     console.log(

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { bundledConfig } from "../shared/declarative/to-config";
 import { calculateConfigHash } from "../shared/hash/config-hash";
-import { type OpenOptions, openManifest, openSnapshot } from "../shared/snapshot/codec";
+import { type OpenOptions, openManifest, readSections } from "../shared/snapshot/codec";
 import { isStale } from "../shared/snapshot/rollback";
 import { storesConsumers } from "./cold-index";
 import { type CompiledConfig, compileConfig } from "./compiled-config";
@@ -138,7 +138,7 @@ export class ConfigHolder {
     const head = await openManifest(bytes, trust);
     if (!head.ok) return { error: head.error };
     const stored = storesConsumers(head.value.manifest, conf.data_plane_consumers_in_memory);
-    const opened = await openSnapshot(bytes, { ...trust, cold: stored ? "skip" : "merge" });
+    const opened = await readSections(head.value, stored ? "skip" : "merge");
     if (!opened.ok) return { error: opened.error };
     const { manifest, envelope } = opened.value;
     const node = () => env.DP_NODE.get(env.DP_NODE.idFromName(colo));

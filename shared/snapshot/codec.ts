@@ -209,7 +209,18 @@ export async function openSnapshot(
 ): Promise<Result<{ manifest: Manifest; envelope: Envelope }, OpenError>> {
   const opened = await openManifest(bytes, opts);
   if (!opened.ok) return opened;
-  const { manifest, payload, cold } = opened.value;
+  return readSections(opened.value, opts.cold);
+}
+
+/**
+ * Inflates and checks the sections of a snapshot whose manifest `openManifest` verified (a reader
+ * that looks at the manifest first verifies the signature once).
+ */
+export async function readSections(
+  opened: { manifest: Manifest; payload: Uint8Array; cold?: Uint8Array },
+  coldMode: ColdMode = "merge",
+): Promise<Result<{ manifest: Manifest; envelope: Envelope }, OpenError>> {
+  const { manifest, payload, cold } = opened;
   let json: Uint8Array | undefined;
   try {
     json = await gunzip(payload, manifest.size);
@@ -227,7 +238,7 @@ export async function openSnapshot(
   }
   const shape = checkEnvelope(envelope, manifest);
   if (shape) return err({ reason: "bad_schema", detail: shape });
-  const mode = opts.cold ?? "merge";
+  const mode = coldMode;
   if (mode === "skip" || manifest.hot_bytes === undefined) return ok({ manifest, envelope });
   if (!cold) return err({ reason: "malformed", detail: "the cold section is missing" });
   if ((await sha256Hex(cold)) !== manifest.cold_sha256) return err({ reason: "digest_mismatch" });
