@@ -9,6 +9,8 @@ import { exportable } from "./export";
 /** One row as exported: the entity with its foreign keys flattened, and its config-hash bytes. */
 export class ExportedEntity {
   private written: Prewritten | undefined;
+  /** FNV-1a of the id: where a builder cuts runs of entities, made once. */
+  readonly idHash: number;
 
   constructor(
     readonly id: string,
@@ -17,7 +19,11 @@ export class ExportedEntity {
     readonly entity: Readonly<Record<string, unknown>>,
     /** Read with its whole table: its hash bytes are packed with those of the others. */
     private readonly bulk: boolean,
-  ) {}
+  ) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    this.idHash = h >>> 0;
+  }
 
   /** What the entity adds to Kong's config hash, made once. */
   get hash(): Prewritten {
@@ -51,8 +57,11 @@ const XID_HORIZON = 2n ** 31n;
  * database), a version lower than one seen (a restored database), or a transaction counter moved
  * by 2^31 since the cache began (32-bit `xmin` values could repeat after a wraparound).
  */
+/** A table as the last export read it: its rows by id (in id order) and its fingerprint. */
+type TableCache = { rows: Map<string, ExportedEntity>; fingerprint: string };
+
 export class ConfigExporter {
-  private cache = new Map<EntityName, Map<string, ExportedEntity>>();
+  private cache = new Map<EntityName, TableCache>();
   private seen: { epoch: string; version: number; since: bigint } | undefined;
 
   constructor(
@@ -84,47 +93,63 @@ export class ConfigExporter {
         const left = new Set<string>();
         for (const name of ENTITY_NAMES) {
           const dao = this.daos[name];
-          const cached = this.cache.get(name);
-          const next = new Map<string, ExportedEntity>();
+          const table = await this.readTable(tx as unknown as Db, name, out);
+          this.cache.set(name, table);
           const entities: ExportedEntity[] = [];
-          const add = (e: ExportedEntity) => {
-            next.set(e.id, e);
+          for (const e of table.rows.values()) {
             if (exportable(name, e.entity, dao.fks, left)) entities.push(e);
             else left.add(e.id);
-          };
-          if (!cached?.size) {
-            // nothing to reuse: one read of every row with its version
-            for (const { entity, xmin } of await dao.exportRows(tx))
-              add(new ExportedEntity(entity.id, xmin, entity, true));
-            out.read += next.size;
-          } else {
-            const versions = await dao.versions(tx);
-            const stale = versions.filter((v) => cached.get(v.id)?.xmin !== v.xmin);
-            const fresh = new Map<string, ExportedEntity>();
-            if (stale.length) {
-              // past a quarter of the table, one scan is cheaper than lookups by id
-              const ids = stale.length * 4 > versions.length ? undefined : stale.map((v) => v.id);
-              for (const { entity, xmin } of await dao.exportRows(tx, ids)) {
-                fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity, ids === undefined));
-              }
-            }
-            for (const v of versions) {
-              const old = cached.get(v.id);
-              const e = old?.xmin === v.xmin ? old : fresh.get(v.id);
-              // a row written after `versions` is not seen by this transaction: always found
-              if (!e || e.xmin !== v.xmin) throw new Error(`${name} ${v.id} was listed but not read`);
-              if (e === old) out.reused++;
-              else out.read++;
-              add(e);
-            }
           }
-          this.cache.set(name, next);
           if (entities.length) out.types.push({ name, entities });
         }
         return out;
       },
       { isolationLevel: "repeatable read", accessMode: "read only" },
     );
+  }
+
+  /**
+   * A table's rows: those of the last export when its fingerprint (row count and a 64-bit sum over
+   * ids and versions) is the same, else the rows it kept where their version is the same and
+   * the others read.
+   */
+  private async readTable(tx: Db, name: EntityName, out: Export): Promise<TableCache> {
+    const dao = this.daos[name];
+    const fingerprint = await dao.fingerprint(tx);
+    const cached = this.cache.get(name);
+    if (cached?.fingerprint === fingerprint) {
+      out.reused += cached.rows.size;
+      return cached;
+    }
+    const rows = new Map<string, ExportedEntity>();
+    if (!cached?.rows.size) {
+      // nothing to reuse: one read of every row with its version
+      for (const { entity, xmin } of await dao.exportRows(tx)) {
+        rows.set(entity.id, new ExportedEntity(entity.id, xmin, entity, true));
+      }
+      out.read += rows.size;
+      return { rows, fingerprint };
+    }
+    const versions = await dao.versions(tx);
+    const stale = versions.filter((v) => cached.rows.get(v.id)?.xmin !== v.xmin);
+    const fresh = new Map<string, ExportedEntity>();
+    if (stale.length) {
+      // past a quarter of the table, one scan is cheaper than lookups by id
+      const ids = stale.length * 4 > versions.length ? undefined : stale.map((v) => v.id);
+      for (const { entity, xmin } of await dao.exportRows(tx, ids)) {
+        fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity, ids === undefined));
+      }
+    }
+    for (const v of versions) {
+      const old = cached.rows.get(v.id);
+      const e = old?.xmin === v.xmin ? old : fresh.get(v.id);
+      // a row written after `versions` is not seen by this transaction: always found
+      if (!e || e.xmin !== v.xmin) throw new Error(`${name} ${v.id} was listed but not read`);
+      if (e === old) out.reused++;
+      else out.read++;
+      rows.set(v.id, e);
+    }
+    return { rows, fingerprint };
   }
 }
 

@@ -9,22 +9,16 @@ import { type FlushDeflate, type Segment, SegmentedGzip } from "./segmented-gzip
 /** The most entities compressed together; most segments end earlier, where an id says so. */
 const MAX_SEGMENT = 1024;
 
-/** FNV-1a of an id: a segment ends after an entity whose id hashes to 0 in its low 8 bits. */
-function endsSegment(id: string): boolean {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return (h & 0xff) === 0;
-}
-
 /**
- * Runs of entities, about 256 each, cut where the ids say: a segment's bounds depend on the ids in
- * it alone, so an entity added or removed changes its own segment and no other.
+ * Runs of entities, about 256 each, cut after an entity whose id hashes to 0 in its low 8 bits: a
+ * segment's bounds depend on the ids in it alone, so an entity added or removed changes its own
+ * segment and no other.
  */
 function* runs(entities: readonly ExportedEntity[]): Generator<ExportedEntity[]> {
   let run: ExportedEntity[] = [];
   for (const e of entities) {
     run.push(e);
-    if (run.length >= MAX_SEGMENT || endsSegment(e.id)) {
+    if (run.length >= MAX_SEGMENT || (e.idHash & 0xff) === 0) {
       yield run;
       run = [];
     }

@@ -311,6 +311,18 @@ export class EntityDao {
   }
 
   /**
+   * What changes when any row is inserted, written or deleted: the row count and a 64-bit sum of a
+   * hash of each row's id and `xmin` (computed in Postgres; a table of 100k rows in milliseconds).
+   */
+  async fingerprint(tx: Tx | Db): Promise<string> {
+    const result = await tx.execute(
+      sql`SELECT count(*)::text || '/' || coalesce(sum(hashtextextended(id::text || '/' || xmin::text, 0)::numeric), 0)::text AS f FROM ${sql.identifier(getTableName(this.table))}`,
+    );
+    const [row] = (result as unknown as { rows: Array<{ f: string }> }).rows;
+    return row?.f ?? "";
+  }
+
+  /**
    * Rows as a declarative config holds them (foreign keys as ids), each with its `xmin`: every row
    * in id order, or those with the given ids (in no particular order). Read with plain SQL and each
    * value mapped by its column (what drizzle's select does, without its per-cell bookkeeping: a
