@@ -39,9 +39,8 @@ const sameRecords = (a: readonly object[], b: readonly object[]) =>
 export class SegmentedGzip {
   private kept = new Map<object, Compressed>();
   private used = new Map<object, Compressed>();
-  /** Segments compressed and reused since the last `commit`. */
-  compressed = 0;
-  reused = 0;
+  private compressed = 0;
+  private reused = 0;
 
   constructor(private readonly deflate: FlushDeflate) {}
 
@@ -87,10 +86,17 @@ export class SegmentedGzip {
     return { gzip: out, size };
   }
 
-  /** Ends a build: segments it did not use are forgotten. */
-  commit(): void {
+  /**
+   * Ends a build: segments it did not use are forgotten. Returns how many segments the build
+   * compressed and how many it reused.
+   */
+  commit(): { compressed: number; reused: number } {
     this.kept = this.used;
     this.used = new Map();
+    const counts = { compressed: this.compressed, reused: this.reused };
+    this.compressed = 0;
+    this.reused = 0;
+    return counts;
   }
 
   private segment(s: Segment): Compressed {

@@ -45,9 +45,7 @@ export class SnapshotBuilder {
   }
 
   /** Segments compressed and reused by the last build. */
-  get segments(): { compressed: number; reused: number } {
-    return { compressed: this.gz.compressed, reused: this.gz.reused };
-  }
+  segments = { compressed: 0, reused: 0 };
 
   async build(
     exp: Export,
@@ -97,8 +95,6 @@ export class SnapshotBuilder {
       hotPieces.push("]");
     }
     hotPieces.push("}}");
-    this.gz.compressed = 0;
-    this.gz.reused = 0;
     const hot = this.gz.gzip(hotPieces);
     const cold = this.gz.gzip(coldPieces);
     const sealed = await signSections(
@@ -108,7 +104,7 @@ export class SnapshotBuilder {
       identity,
       kid,
     );
-    this.gz.commit();
+    this.segments = this.gz.commit();
     return sealed;
   }
 }

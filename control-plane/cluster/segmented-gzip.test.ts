@@ -1,0 +1,53 @@
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { gunzip } from "../../shared/util/bytes";
+import { nativeFlushDeflate } from "./native-codecs";
+import { type Segment, SegmentedGzip } from "./segmented-gzip";
+
+const segment = (tag: string, records: object[], text: string): Segment => ({
+  tag,
+  records,
+  text: () => text,
+});
+
+/** Both inflaters check the CRC-32 and length in the trailer. */
+async function inflated(gz: Uint8Array): Promise<string> {
+  const viaNode = gunzipSync(gz).toString();
+  const viaStream = new TextDecoder().decode(await gunzip(gz, 1 << 30));
+  expect(viaStream).toBe(viaNode);
+  return viaNode;
+}
+
+describe("SegmentedGzip", () => {
+  it("makes one gzip member of literals and segments, empty input included", async () => {
+    const gz = new SegmentedGzip(nativeFlushDeflate);
+    expect(await inflated(gz.gzip([]).gzip)).toBe("");
+    const a = {};
+    const b = {};
+    const built = gz.gzip(["{", segment("x", [a], "ünï ".repeat(5000)), ",", segment("x", [b], "b"), "}"]);
+    expect(await inflated(built.gzip)).toBe(`{${"ünï ".repeat(5000)},b}`);
+    expect(built.size).toBe(new TextEncoder().encode(`{${"ünï ".repeat(5000)},b}`).length);
+  });
+
+  it("compresses a segment again only when its records or tag change", async () => {
+    let calls = 0;
+    const gz = new SegmentedGzip((bytes) => {
+      calls++;
+      return nativeFlushDeflate(bytes);
+    });
+    const r = [{}, {}, {}];
+    const pieces = (records: object[][], tags: string[]) =>
+      records.map((rs, i) => segment(tags[i] ?? "", rs, `[${i}:${rs.length}:${tags[i]}]`));
+    gz.gzip(pieces([[r[0] as object], [r[1] as object, r[2] as object]], ["a", "b"]));
+    expect(gz.commit()).toEqual({ compressed: 2, reused: 0 });
+    calls = 0;
+    const same = gz.gzip(pieces([[r[0] as object], [r[1] as object, r[2] as object]], ["a", "b"]));
+    expect(gz.commit()).toEqual({ compressed: 0, reused: 2 });
+    expect(calls).toBe(0);
+    expect(await inflated(same.gzip)).toBe("[0:1:a][1:2:b]");
+    // a record dropped from the second segment, and the first tagged otherwise
+    const changed = gz.gzip(pieces([[r[0] as object], [r[1] as object]], ["z", "b"]));
+    expect(gz.commit()).toEqual({ compressed: 2, reused: 0 });
+    expect(await inflated(changed.gzip)).toBe("[0:1:z][1:1:b]");
+  });
+});
