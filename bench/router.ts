@@ -74,6 +74,8 @@ function requestFor(routes: ExportedRoute[], i: number, salt: number): RouterReq
   };
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
 function timeUs(requests: RouterRequest[], match: (r: RouterRequest) => unknown): number {
   const start = performance.now();
   for (const r of requests) if (!match(r)) throw new Error(`no match for ${r.host}${r.path}`);
@@ -101,12 +103,11 @@ export function benchRouter(sizes: number[], requestsPerSize = 20_000): RouterBe
     const repeats = Array.from({ length: requestsPerSize }, (_, k) =>
       requestFor(routes, pick(k % 100), k % 100),
     );
-    // one pass to warm the JIT up, then the median of three
+    // one pass to warm the JIT up, then the median of seven (this machine is shared and noisy)
     timeUs(pass(0), (r) => router.match(r));
-    const passes = [1, 2, 3].map((p) => timeUs(pass(p), (r) => router.match(r))).sort((a, b) => a - b);
-    const missUs = passes[1] as number;
-    const misses = pass(4);
-    const hitUs = timeUs(repeats, (r) => router.match(r));
+    const missUs = median(Array.from({ length: 7 }, (_, p) => timeUs(pass(p + 1), (r) => router.match(r))));
+    const misses = pass(8);
+    const hitUs = median(Array.from({ length: 7 }, () => timeUs(repeats, (r) => router.match(r))));
 
     const matchers = routes.flatMap((r) => routeMatchers(r, SERVICE)).sort(compareMatchers);
     const linear = (r: RouterRequest) => {
