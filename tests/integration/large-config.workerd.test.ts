@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalDp, startLocalDp } from "../../cli/local-dp";
+import { MAX_WEBSOCKET_MESSAGE } from "../../shared/conf/options";
 import { clusterCertificate } from "../helpers/certs";
 import { route, service, snapshotOf } from "../helpers/config-builder";
 import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
@@ -108,6 +109,48 @@ describe("the large config on an edge DP", () => {
     expect(refusal.config_hash).toBe("0".repeat(32));
     expect((await dp?.nodeStatus())?.version).toBeNull();
   });
+
+  it("takes a snapshot near the largest a Worker receives in one message, kept in storage chunks, not in KV", async () => {
+    // incompressible tags: as sent, the snapshot is nearly as large as its JSON (30 MiB and more)
+    const svc = service({ name: "largest", url: upstream.url });
+    const consumers = Array.from({ length: 40 }, (_, i) => ({
+      id: randomUUID(),
+      username: `heavy-${i}`,
+      tags: [randomBytes(768 * 1024).toString("base64")],
+    }));
+    const largest = await snapshotOf(certs.identity, 2, [svc], [route({ paths: ["/largest"] }, svc.id)], {
+      more: { consumers },
+    });
+    expect(largest.bytes.length).toBeGreaterThan(30 * 1024 * 1024);
+    expect(largest.bytes.length).toBeLessThan(MAX_WEBSOCKET_MESSAGE);
+    await start({
+      KONG_CLUSTER_MAX_PAYLOAD: String(MAX_WEBSOCKET_MESSAGE),
+      KONG_DATA_PLANE_CONFIG_CACHE_MODE: "encrypted",
+      KONG_DATA_PLANE_CONSUMERS_IN_MEMORY: "10",
+    });
+    cp.messages.length = 0;
+    cp.send(largest.bytes);
+    const status = await waitFor(
+      "the DP node to take the config",
+      async () => {
+        const s = await dp?.nodeStatus();
+        return s?.version === 2 ? s : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    expect(status.config_hash).toBe(largest.manifest.config_hash);
+    expect(status.consumers_stored).toBe(true);
+    await waitFor("the route", async () => ((await get("/largest/x")) === 200 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    // the node reports the new hash once it has written (or, here, skipped) the KV cache
+    await waitFor("the DP to report the config", () =>
+      cp.messages.find((m) => m.config_hash === largest.manifest.config_hash),
+    );
+    // over KV's 25 MiB: the node's storage keeps it, the KV cache does not
+    const kv = await (dp as LocalDp).mf.getKVNamespace("CONFIG_CACHE");
+    expect(await kv.get("lintel:config", "arrayBuffer")).toBeNull();
+  }, 180_000);
 
   it("is served with its consumers in the DP node's storage", async () => {
     await start();
