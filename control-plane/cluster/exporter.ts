@@ -45,6 +45,9 @@ export type Export = {
 /** A 64-bit transaction counter moved this far (half the 32-bit `xmin` space) drops the cache. */
 const XID_HORIZON = 2n ** 31n;
 
+/** A table as the last export read it: its rows by id (in id order) and its fingerprint. */
+type TableCache = { rows: Map<string, ExportedEntity>; fingerprint: string };
+
 /**
  * Kong's `export_config` for a control plane that exports after every write: one consistent read
  * (REPEATABLE READ, READ ONLY) as `exportConfig` makes, but rows whose id and row version
@@ -52,17 +55,18 @@ const XID_HORIZON = 2n ** 31n;
  * made of them. A write to one entity of a large config reads that entity, and the ids and versions
  * of the rest.
  *
- * `xmin` names the transaction that wrote a row version; the same id with the same `xmin` is the
- * same version. Everything is read again when that might not hold: another epoch (another
- * database), a version lower than one seen (a restored database), or a transaction counter moved
- * by 2^31 since the cache began (32-bit `xmin` values could repeat after a wraparound).
+ * `xmin` names the transaction that wrote a row version: on one server's timeline the same id
+ * with the same `xmin` is the same version. Everything is read again when that might not hold:
+ * another epoch (another database), a version lower than one seen (a restored database), another
+ * server or a restarted one (a failover, a point-in-time recovery or a crash may hand out a lost
+ * transaction's number again), or a transaction counter moved by 2^31 since the cache began
+ * (32-bit `xmin` values repeat after a wraparound). What is left: a row frozen with its `xmin`
+ * from before the cache began and written again by exactly the transaction whose number wraps
+ * to it, about one chance in 2^31 for each write to such a row.
  */
-/** A table as the last export read it: its rows by id (in id order) and its fingerprint. */
-type TableCache = { rows: Map<string, ExportedEntity>; fingerprint: string };
-
 export class ConfigExporter {
   private cache = new Map<EntityName, TableCache>();
-  private seen: { epoch: string; version: number; since: bigint } | undefined;
+  private seen: { epoch: string; version: number; since: bigint; server: string } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -75,17 +79,18 @@ export class ConfigExporter {
         const [row] = await tx.select().from(configVersion).where(eq(configVersion.id, 1));
         const version = row?.version ?? 0;
         const epoch = row?.epoch ?? NO_EPOCH;
-        const xid = await currentXid(tx as unknown as Db);
+        const { xid, server } = await timeline(tx as unknown as Db);
         const seen = this.seen;
         if (
           !seen ||
           seen.epoch !== epoch ||
+          seen.server !== server ||
           version < seen.version ||
           xid < seen.since ||
           xid - seen.since >= XID_HORIZON
         ) {
           this.cache.clear();
-          this.seen = { epoch, version, since: xid };
+          this.seen = { epoch, version, since: xid, server };
         } else {
           seen.version = version;
         }
@@ -153,9 +158,14 @@ export class ConfigExporter {
   }
 }
 
-/** The transaction counter with its epoch (64 bits: it never wraps). */
-async function currentXid(tx: Db): Promise<bigint> {
-  const result = await tx.execute(sql`SELECT txid_snapshot_xmax(txid_current_snapshot())::text AS xid`);
-  const [row] = (result as unknown as { rows: Array<{ xid: string }> }).rows;
-  return BigInt(row?.xid ?? 0);
+/**
+ * Where the transaction counter stands (64 bits, with its epoch: it never wraps), and which server
+ * run hands it out (the postmaster's start time: another after a restart, a failover or a restore).
+ */
+async function timeline(tx: Db): Promise<{ xid: bigint; server: string }> {
+  const result = await tx.execute(
+    sql`SELECT txid_snapshot_xmax(txid_current_snapshot())::text AS xid, pg_postmaster_start_time()::text AS server`,
+  );
+  const [row] = (result as unknown as { rows: Array<{ xid: string; server: string }> }).rows;
+  return { xid: BigInt(row?.xid ?? 0), server: row?.server ?? "" };
 }

@@ -73,7 +73,8 @@ export class Publisher {
   }
 
   async start(): Promise<void> {
-    await this.build();
+    // through schedule, so that a write during start-up waits for this build instead of overlapping
+    await this.schedule();
     if (this.opts.pollInterval <= 0) return;
     this.timer = setInterval(() => {
       this.poll().catch((e) => this.opts.log(`[lintel] cluster: polling the config version failed: ${e}`));

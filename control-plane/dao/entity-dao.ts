@@ -304,10 +304,14 @@ export class EntityDao {
    * made of a row it saw with the same id and `xmin`.
    */
   async versions(tx: Tx | Db): Promise<Array<{ id: string; xmin: string }>> {
+    // ordered by the uuid (as every export is), not by its text: the alias must not be `id`
     const result = await tx.execute(
-      sql`SELECT id::text AS id, xmin::text AS xmin FROM ${sql.identifier(getTableName(this.table))} ORDER BY id`,
+      sql`SELECT id::text AS row_id, xmin::text AS xmin FROM ${sql.identifier(getTableName(this.table))} ORDER BY id`,
     );
-    return (result as unknown as { rows: Array<{ id: string; xmin: string }> }).rows;
+    return (result as unknown as { rows: Array<{ row_id: string; xmin: string }> }).rows.map((r) => ({
+      id: r.row_id,
+      xmin: r.xmin,
+    }));
   }
 
   /**
