@@ -2,7 +2,6 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startLocalDp } from "../cli/local-dp";
 import { freePort } from "../tests/helpers/ports";
-import { percentile } from "./load";
 
 export type ColdStart = { routes: number; runs: number; firstMs: number[]; warmMs: number[] };
 
@@ -51,5 +50,3 @@ export async function measureColdStart(opts: {
   }
   return { routes: opts.routes, runs: opts.runs, firstMs, warmMs };
 }
-
-export const median = (xs: number[]) => percentile(xs, 0.5);

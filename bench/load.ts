@@ -99,3 +99,5 @@ export function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
 }
+
+export const median = (xs: number[]) => percentile(xs, 0.5);

@@ -3,6 +3,7 @@ import { compileRouter } from "../shared/router/kong-router";
 import { compareMatchers } from "../shared/router/priority";
 import { matchesExceptPath, matchPath, routeMatchers } from "../shared/router/route-matcher";
 import type { RouterRequest } from "../shared/router/types";
+import { median } from "./load";
 
 /*
  * Router compile and match at growing numbers of routes, against a baseline measured in the same
@@ -73,8 +74,6 @@ function requestFor(routes: ExportedRoute[], i: number, salt: number): RouterReq
     headers: { get: (name: string) => (name === "x-shard" ? shard : null) },
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 function timeUs(requests: RouterRequest[], match: (r: RouterRequest) => unknown): number {
   const start = performance.now();

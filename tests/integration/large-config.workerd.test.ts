@@ -92,6 +92,16 @@ describe("the large config on an edge DP", () => {
     });
     await waitFor("the DP to connect", () => (cp.sockets.length ? true : undefined));
   };
+  /** The DP node's status once it serves config `version` (a large one takes seconds to store). */
+  const nodeAt = (version: number) =>
+    waitFor(
+      `the DP node to take config version ${version}`,
+      async () => {
+        const s = await dp?.nodeStatus();
+        return s?.version === version ? s : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
   const get = async (path: string, key?: string) => {
     const r = await fetch(`${dp?.url}${path}`, { headers: key ? { apikey: key } : {} });
     await r.arrayBuffer();
@@ -130,14 +140,7 @@ describe("the large config on an edge DP", () => {
     });
     cp.messages.length = 0;
     cp.send(largest.bytes);
-    const status = await waitFor(
-      "the DP node to take the config",
-      async () => {
-        const s = await dp?.nodeStatus();
-        return s?.version === 2 ? s : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 200 },
-    );
+    const status = await nodeAt(2);
     expect(status.config_hash).toBe(largest.manifest.config_hash);
     expect(status.consumers_stored).toBe(true);
     await waitFor("the route", async () => ((await get("/largest/x")) === 200 ? true : undefined), {
@@ -155,14 +158,7 @@ describe("the large config on an edge DP", () => {
   it("is served with its consumers in the DP node's storage", async () => {
     await start();
     cp.send(snapshot.bytes);
-    const status = await waitFor(
-      "the DP node to take the config",
-      async () => {
-        const s = await dp?.nodeStatus();
-        return s?.version === 1 ? s : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 200 },
-    );
+    const status = await nodeAt(1);
     expect(status.consumers_stored).toBe(true);
     await waitFor(
       "the last route",
