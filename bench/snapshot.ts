@@ -167,7 +167,11 @@ export async function benchSnapshots(
     if (!hot.ok) throw new Error(JSON.stringify(hot.error));
     const hotConfig = hot.value.envelope.config;
     const [hotCompiled, hotCompileMs] = await time(() =>
-      compileConfig(hot.value.manifest, hotConfig, new StoredConsumers(hotConfig, async () => [])),
+      compileConfig(
+        hot.value.manifest,
+        hotConfig,
+        new StoredConsumers(hotConfig, async () => ({ rows: [], current: true })),
+      ),
     );
     held.push(hotCompiled, hot);
     gc();

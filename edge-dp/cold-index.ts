@@ -37,14 +37,15 @@ export class ColdIndex {
     return row ? { gen: row.gen, config_hash: row.config_hash } : undefined;
   }
 
-  /** Every value under a key, in the order the config had them. */
-  find(key: string): unknown[] {
+  /** Every value under a key, in the order the config had them, and the config they belong to. */
+  find(key: string): { rows: unknown[]; configHash: string | undefined } {
     const built = this.builtFor();
-    if (!built) return [];
-    return this.sql
+    if (!built) return { rows: [], configHash: undefined };
+    const rows = this.sql
       .exec<{ v: string }>(`SELECT v FROM cold_rows WHERE gen = ? AND k = ? ORDER BY rowid`, built.gen, key)
       .toArray()
       .map((r) => JSON.parse(r.v));
+    return { rows, configHash: built.config_hash };
   }
 
   begin(): IndexBuild {

@@ -143,7 +143,7 @@ export class ConfigHolder {
     const { manifest, envelope } = opened.value;
     const node = () => env.DP_NODE.get(env.DP_NODE.idFromName(colo));
     const consumers = stored
-      ? new StoredConsumers(envelope.config, (key) => node().consumerRows(key))
+      ? new StoredConsumers(envelope.config, (key) => node().consumerRows(key, manifest.config_hash))
       : undefined;
     return { compiled: compileConfig(manifest, envelope.config, consumers) };
   }

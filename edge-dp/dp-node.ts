@@ -18,6 +18,7 @@ import { probeTarget } from "./health-probe";
 import { NodeMetrics } from "./node-metrics";
 import { SnapshotStore } from "./snapshot-store";
 import { snapshotTrust } from "./snapshot-trust";
+import type { StoredRows } from "./stored-consumers";
 
 const EMPTY_HASH = "0".repeat(32);
 /** The plugins this data plane runs, as it tells the CP (Kong's basic_info). */
@@ -132,11 +133,17 @@ export class DataPlaneNode extends DurableObject<Env> {
     return hot ? hotPart(stored.bytes, stored.manifest) : stored.bytes;
   }
 
-  /** What a key of `consumerKeys` finds in the current config's consumers and credentials. */
-  async consumerRows(key: string): Promise<unknown[]> {
+  /**
+   * What a key of `consumerKeys` finds in the current config's consumers and credentials, and
+   * whether that config is the one the asking isolate serves (`configHash`): an isolate whose
+   * config is older or newer than the node's may use the answer, but must not remember it for
+   * its config (the same config can come back, a credential created and deleted again).
+   */
+  async consumerRows(key: string, configHash: string): Promise<StoredRows> {
     this.ready();
     await this.indexing;
-    return this.cold.find(key);
+    const found = this.cold.find(key);
+    return { rows: found.rows, current: found.configHash === configHash };
   }
 
   /** Indexes the stored config's consumers and credentials, if it keeps them here and they are not. */
