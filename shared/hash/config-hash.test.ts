@@ -184,3 +184,29 @@ describe("calculateConfigHash over prewritten entities", () => {
     );
   });
 });
+
+describe("calculateConfigHash over many key orders", () => {
+  it("writes each object's own keys, sorted, whatever shapes came before", () => {
+    const text = (v: unknown) => new TextDecoder().decode(prewrite(v).bytes);
+    expect(text({ b: 2, a: 1 })).toBe("a:1;b:2;");
+    expect(text({ d: 4, c: 3 })).toBe("c:3;d:4;");
+    expect(text({ b: 2, a: undefined })).toBe("b:2;");
+    expect(text({ a: undefined })).toBe("{}");
+    expect(text({ b: { y: 1, x: [1, 2] }, a: 1 })).toBe("a:1;b:x:1;2;y:1;;");
+  });
+
+  it("hashes an object the same whatever the order of its keys, over more shapes than it remembers", () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `k${String.fromCharCode(97 + ((i * 7) % 12))}${i}`);
+    const shuffled = (seed: number) =>
+      [...keys].sort((a, b) => ((a.charCodeAt(1) * seed) % 13) - ((b.charCodeAt(1) * seed) % 13));
+    const build = (order: string[], n: number) =>
+      Object.fromEntries(order.map((k) => [k, k.endsWith("0") || k.endsWith("5") ? undefined : `${k}-${n}`]));
+    for (let n = 0; n < 30; n++) {
+      const inOrder = build([...keys].sort(), n);
+      const other = build(shuffled(n + 2), n);
+      expect(calculateConfigHash({ services: [other, other] })).toEqual(
+        calculateConfigHash({ services: [inOrder, inOrder] }),
+      );
+    }
+  });
+});

@@ -117,6 +117,32 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/**
+ * The orders of the last few key sets sorted: a config's entities of one type have the same keys
+ * in the same order (Object.keys gives the same strings), so most objects skip the sort.
+ */
+const sortedOrders: Array<{ keys: string[]; sorted: string[] }> = [];
+
+function sortedKeys(map: Record<string, unknown>): string[] {
+  const keys = Object.keys(map);
+  for (const known of sortedOrders) {
+    const k = known.keys;
+    if (k.length !== keys.length) continue;
+    let same = true;
+    for (let i = 0; i < k.length; i++) {
+      if (k[i] !== keys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known.sorted;
+  }
+  const sorted = [...keys].sort(compareKeys);
+  sortedOrders.unshift({ keys, sorted });
+  if (sortedOrders.length > 8) sortedOrders.pop();
+  return sorted;
+}
+
 function write(value: unknown, o: Sink): void {
   if (value instanceof Prewritten) {
     // a fold can fall inside the value only if it ends past FOLD_AT: then it is written afresh
@@ -150,18 +176,17 @@ function write(value: unknown, o: Sink): void {
     }
   } else if (typeof value === "object") {
     const map = value as Record<string, unknown>;
-    const keys = Object.keys(map).filter((k) => map[k] !== undefined);
-    if (keys.length === 0) {
-      o.put("{}");
-      return;
-    }
-    keys.sort(compareKeys);
-    for (const key of keys) {
+    let written = false;
+    for (const key of sortedKeys(map)) {
+      const v = map[key];
+      if (v === undefined) continue;
       o.put(key);
       o.put(":");
-      write(map[key], o);
+      write(v, o);
       o.put(";");
+      written = true;
     }
+    if (!written) o.put("{}");
   } else {
     throw new TypeError(`cannot hash a ${typeof value} (JSON types only)`);
   }
