@@ -1,15 +1,4 @@
-import {
-  and,
-  arrayContains,
-  arrayOverlaps,
-  asc,
-  eq,
-  getTableColumns,
-  getTableName,
-  gt,
-  type SQL,
-  sql,
-} from "drizzle-orm";
+import { and, arrayContains, arrayOverlaps, asc, eq, getTableName, gt, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import {
   foreignKeyViolation,
@@ -333,9 +322,13 @@ export class EntityDao {
    * quarter of the time of a large export).
    */
   async exportRows(tx: Tx | Db, ids?: readonly string[]): Promise<Array<{ entity: Entity; xmin: string }>> {
-    const columns = Object.entries(getTableColumns(this.table));
+    // each field of the entity (toEntity's, foreign keys flat) from its column, found once
+    const plan = Object.keys(this.schema.fields).flatMap((field) => {
+      const key = this.fks.find((f) => f.field === field)?.column ?? field;
+      return this.hasColumn(key) ? [{ field, column: this.columns[key] as AnyPgColumn }] : [];
+    });
     const list = sql.join(
-      columns.map(([, c]) => sql.identifier(c.name)),
+      plan.map(({ column }) => sql.identifier(column.name)),
       sql`, `,
     );
     const from = sql`FROM ${sql.identifier(getTableName(this.table))}`;
@@ -343,12 +336,12 @@ export class EntityDao {
     const read = async (where: SQL) => {
       const result = await tx.execute(sql`SELECT ${list}, xmin::text AS "xmin" ${from} ${where} ORDER BY id`);
       for (const row of (result as unknown as { rows: Array<Record<string, unknown>> }).rows) {
-        const values: Record<string, unknown> = {};
-        for (const [key, c] of columns) {
-          const v = row[c.name];
-          values[key] = v === null || v === undefined ? null : c.mapFromDriverValue(v);
+        const entity: Record<string, unknown> = {};
+        for (const { field, column } of plan) {
+          const v = row[column.name];
+          entity[field] = v === null || v === undefined ? null : column.mapFromDriverValue(v);
         }
-        out.push({ entity: this.toEntity(values, true), xmin: String(row.xmin) });
+        out.push({ entity: entity as Entity, xmin: String(row.xmin) });
       }
     };
     if (!ids) await read(sql``);
