@@ -42,6 +42,27 @@ export const target = (input: Record<string, unknown>, upstreamId: string) =>
     upstream: upstreamId,
   }) as unknown as ExportedEntity;
 
+/** A key-auth plugin on the route `routeId`, as the CP would export it (key in `apikey`). */
+export const keyAuthPlugin = (routeId: string) => ({
+  id: randomUUID(),
+  name: "key-auth",
+  route: routeId,
+  service: null,
+  consumer: null,
+  enabled: true,
+  protocols: ["http", "https"],
+  config: {
+    key_names: ["apikey"],
+    hide_credentials: false,
+    anonymous: null,
+    key_in_header: true,
+    key_in_query: true,
+    key_in_body: false,
+    run_on_preflight: true,
+    realm: null,
+  },
+});
+
 /** A signed snapshot of the given entities, as the CP's publisher seals one. */
 export async function snapshotOf(
   identity: ClusterIdentity,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalDp, startLocalDp } from "../../cli/local-dp";
 import { MAX_WEBSOCKET_MESSAGE } from "../../shared/conf/options";
 import { clusterCertificate } from "../helpers/certs";
-import { route, service, snapshotOf } from "../helpers/config-builder";
+import { keyAuthPlugin, route, service, snapshotOf } from "../helpers/config-builder";
 import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
 import { freePort } from "../helpers/ports";
 import { startUpstream } from "../helpers/upstream";
@@ -38,25 +38,7 @@ describe("the large config on an edge DP", () => {
       service({ name: `s${i}`, url: upstream.url }),
     );
     const routes = services.map((s, i) => route({ name: `r${i}`, paths: [`/s${i}`] }, s.id));
-    const plugins = routes.map((r) => ({
-      id: randomUUID(),
-      name: "key-auth",
-      route: r.id,
-      service: null,
-      consumer: null,
-      enabled: true,
-      protocols: ["http", "https"],
-      config: {
-        key_names: ["apikey"],
-        hide_credentials: false,
-        anonymous: null,
-        key_in_header: true,
-        key_in_query: true,
-        key_in_body: false,
-        run_on_preflight: true,
-        realm: null,
-      },
-    }));
+    const plugins = routes.map((r) => keyAuthPlugin(r.id));
     const consumers = Array.from({ length: CONSUMERS }, (_, i) => ({
       id: randomUUID(),
       username: `user-${i}`,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalDp, startLocalDp } from "../../cli/local-dp";
 import { clusterCertificate } from "../helpers/certs";
-import { route, service, snapshotOf } from "../helpers/config-builder";
+import { keyAuthPlugin, route, service, snapshotOf } from "../helpers/config-builder";
 import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
 import { freePort } from "../helpers/ports";
 import { startUpstream } from "../helpers/upstream";
@@ -55,25 +55,7 @@ describe("lookups in the DP node's storage across configs", () => {
   it("does not remember an answer from a newer config: a deleted key is refused when the config comes back", async () => {
     const svc = service({ name: "aba", url: upstream.url });
     const rt = route({ name: "aba", paths: ["/aba"] }, svc.id);
-    const keyAuth = {
-      id: randomUUID(),
-      name: "key-auth",
-      route: rt.id,
-      service: null,
-      consumer: null,
-      enabled: true,
-      protocols: ["http", "https"],
-      config: {
-        key_names: ["apikey"],
-        hide_credentials: false,
-        anonymous: null,
-        key_in_header: true,
-        key_in_query: true,
-        key_in_body: false,
-        run_on_preflight: true,
-        realm: null,
-      },
-    };
+    const keyAuth = keyAuthPlugin(rt.id);
     const ann = { id: randomUUID(), username: "ann" };
     const annKey = { id: randomUUID(), key: "ann-key", consumer: ann.id };
     const later = { id: randomUUID(), key: "created-then-deleted", consumer: ann.id };
