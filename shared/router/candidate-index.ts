@@ -96,6 +96,9 @@ export class CandidateIndex {
   private readonly suffix = new Map<string, Bucket>();
   private readonly prefix = new Map<string, Bucket>();
   private readonly anyHost = new Bucket();
+  /** Whether some suffix (prefix) has a given length: a host is cut only where one may be found. */
+  private readonly suffixLengths: boolean[] = [];
+  private readonly prefixLengths: boolean[] = [];
   private readonly oddSuffixes: string[] = [];
   private readonly oddPrefixes: string[] = [];
 
@@ -111,10 +114,12 @@ export class CandidateIndex {
         else if (h.suffix !== undefined) {
           if (!h.suffix.startsWith(".") && !this.oddSuffixes.includes(h.suffix))
             this.oddSuffixes.push(h.suffix);
+          this.suffixLengths[h.suffix.length] = true;
           bucketOf(this.suffix, h.suffix).add(m, rank);
         } else if (h.prefix !== undefined) {
           if (!h.prefix.endsWith(".") && !this.oddPrefixes.includes(h.prefix))
             this.oddPrefixes.push(h.prefix);
+          this.prefixLengths[h.prefix.length] = true;
           bucketOf(this.prefix, h.prefix).add(m, rank);
         }
       }
@@ -130,13 +135,13 @@ export class CandidateIndex {
     this.exact.get(host)?.collect(text, into);
     if (this.suffix.size) {
       for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
-        this.suffix.get(host.slice(i))?.collect(text, into);
+        if (this.suffixLengths[host.length - i]) this.suffix.get(host.slice(i))?.collect(text, into);
       }
       for (const s of this.oddSuffixes) if (host.endsWith(s)) this.suffix.get(s)?.collect(text, into);
     }
     if (this.prefix.size) {
       for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) {
-        this.prefix.get(host.slice(0, i + 1))?.collect(text, into);
+        if (this.prefixLengths[i + 1]) this.prefix.get(host.slice(0, i + 1))?.collect(text, into);
       }
       for (const p of this.oddPrefixes) if (host.startsWith(p)) this.prefix.get(p)?.collect(text, into);
     }

@@ -1,5 +1,6 @@
 import type { DeclarativeConfig, ExportedRoute } from "../declarative/config";
 import { CandidateIndex } from "./candidate-index";
+import { type CacheKey, MatchCache, MISSING } from "./match-cache";
 import { compareMatchers } from "./priority";
 import { type Matcher, type MatchInput, matchesExceptPath, matchPath, routeMatchers } from "./route-matcher";
 import type { RouteMatch, Router, RouterRequest } from "./types";
@@ -38,6 +39,9 @@ function asBytes(text: string): string {
   return String.fromCharCode(...new TextEncoder().encode(text));
 }
 
+/** The key's fields before the header values: method, scheme, host, port, SNI, path. */
+const FIXED_FIELDS = 6;
+
 /** Kong's cache size for a router of `n` matchers (kong/runloop/handler.lua). */
 const cacheSize = (n: number) => Math.min(Math.ceil(Math.max(n / 5000, 1)) * 5000, 100_000);
 
@@ -49,19 +53,10 @@ export function compileRouter(config: DeclarativeConfig): Router {
     .sort(compareMatchers);
   const index = new CandidateIndex(matchers);
   const headerNames = [...new Set(matchers.flatMap((m) => m.headers.flatMap((h) => h.names)))].sort();
-  // Kong's cache size, kept in two generations: answers go to the recent one; when it is half
-  // full it becomes the older one and the oldest answers go. An answer found in the older one
-  // moves back, so what is used stays (an LRU's effect without its cost per lookup).
-  const half = cacheSize(matchers.length) / 2;
-  let recent = new Map<string, number>();
-  let older = new Map<string, number>();
-  const remember = (key: string, rank: number) => {
-    if (recent.size >= half) {
-      older = recent;
-      recent = new Map();
-    }
-    recent.set(key, rank);
-  };
+  // Kong's cache size; the key is every field a matcher reads, written into one array per router
+  // (matching is synchronous)
+  const cache = new MatchCache(cacheSize(matchers.length), FIXED_FIELDS + headerNames.length);
+  const key: CacheKey = new Array(FIXED_FIELDS + headerNames.length).fill(null);
 
   const found = (rank: number, text: string): RouteMatch | undefined => {
     const m = matchers[rank] as Matcher;
@@ -79,19 +74,21 @@ export function compileRouter(config: DeclarativeConfig): Router {
     match(req: RouterRequest): RouteMatch | undefined {
       const text = asText(req.path);
       if (text === undefined) return undefined;
-      let key = `${req.method}|${req.scheme}|${req.host}|${req.port}|${req.sni ?? ""}|${text}`;
-      for (const name of headerNames) key += `|${req.headers.get(name) ?? ""}`;
-      let hit = recent.get(key);
-      if (hit === undefined) {
-        hit = older.get(key);
-        if (hit !== undefined) remember(key, hit);
-      }
-      if (hit !== undefined) return hit < 0 ? undefined : found(hit, text);
+      key[0] = req.method;
+      key[1] = req.scheme;
+      key[2] = req.host;
+      key[3] = req.port;
+      key[4] = req.sni ?? null;
+      key[5] = text;
+      for (let i = 0; i < headerNames.length; i++)
+        key[FIXED_FIELDS + i] = req.headers.get(headerNames[i] as string);
+      const hit = cache.get(key);
+      if (hit !== MISSING) return hit < 0 ? undefined : found(hit, text);
       // matching is synchronous: one array of candidate lists serves every call
       scratch.length = 0;
       index.collect(req.host, text, scratch);
       const rank = firstMatch(scratch, matchers, req, text);
-      remember(key, rank);
+      cache.set(key, rank);
       return rank < 0 ? undefined : found(rank, text);
     },
   };
