@@ -360,7 +360,8 @@ ${routerRows.map((r) => `| ${r.routes} | ${f(r.compileMs)} | ${f(r.missUs)} | ${
 
 A request's candidates come from an index by host (exact names, wildcard labels) and by path
 prefix (route prefixes, and the literal start of regexes, in a radix tree walked once along the
-path), merged in Kong's order; the cache holds up to Kong's size of answers.
+path), merged in Kong's order. The cache has Kong's number of entries, in sets of four keyed by
+the request's fields (no key string built), the least recently used of a set replaced.
 `;
 const overshootSection = `
 ## rate-limiting: overshoot under concurrent load from several DP nodes
