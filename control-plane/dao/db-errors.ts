@@ -1,6 +1,8 @@
 /** Postgres error codes Lintel maps to Kong's errors; the same on `pg` and on PGlite. */
 export const PG_UNIQUE_VIOLATION = "23505";
 export const PG_FOREIGN_KEY_VIOLATION = "23503";
+/** Among others: a value too large for its index ("index row size … exceeds … maximum 2704"). */
+export const PG_PROGRAM_LIMIT_EXCEEDED = "54000";
 
 export type PgErrorInfo = { code?: string; constraint?: string; detail?: string; message: string };
 

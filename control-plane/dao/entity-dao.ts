@@ -23,7 +23,12 @@ import {
 import { err, ok, type Result } from "../../shared/util/result";
 import type { Db, Tx } from "../db/client";
 import { configVersion } from "../db/schema";
-import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgError } from "./db-errors";
+import {
+  PG_FOREIGN_KEY_VIOLATION,
+  PG_PROGRAM_LIMIT_EXCEEDED,
+  PG_UNIQUE_VIOLATION,
+  pgError,
+} from "./db-errors";
 
 export type Entity = Record<string, unknown> & { id: string };
 
@@ -543,6 +548,22 @@ export class EntityDao {
       const field = (this.opts.unique ?? []).find((f) => pg.constraint?.includes(`_${f}_`));
       if (field) return uniqueViolation({ [field]: entity[field] });
       return primaryKeyViolation({ id: entity.id });
+    }
+    if (pg.code === PG_PROGRAM_LIMIT_EXCEEDED) {
+      // a unique field's value too large for its index: a Postgres b-tree entry holds at most
+      // 2704 bytes (after compression); the error names the index only up to a page's 8 kB
+      const fields = [...(this.opts.unique ?? []), ...(this.opts.uniqueTogether ?? []).flat()];
+      const length = (f: string) => {
+        const v = entity[f];
+        return typeof v === "string" ? v.length : 0;
+      };
+      const index = /for index "([^"]+)"/.exec(pg.message)?.[1];
+      const named = fields.find((f) =>
+        index?.includes(`_${this.fks.find((k) => k.field === f)?.column ?? f}_`),
+      );
+      const field = named ?? fields.filter((f) => length(f) > 0).sort((a, b) => length(b) - length(a))[0];
+      if (field)
+        return schemaViolation({ [field]: "too long to be kept unique (an index holds 2704 bytes)" });
     }
     if (pg.code === PG_FOREIGN_KEY_VIOLATION) {
       if (pg.detail?.includes("is still referenced")) {

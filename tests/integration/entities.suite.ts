@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
 import { createClusterCertificate } from "../../control-plane/node/gen-cert";
@@ -41,6 +41,22 @@ export function entitiesSuite(label: string, open: () => Promise<Database & { dr
         expect(dup.status).toBe(409);
         expect(dup.body.message).toBe(`UNIQUE violation detected on '{username="bob"}'`);
         expect((await api.call("GET", "/consumers/bob")).body.id).toBe(bob.id);
+      });
+
+      it("refuses a unique value too large for its index with a 400 naming the field, not a 500", async () => {
+        // hex of random bytes: over a b-tree entry's 2704 bytes once compressed; Postgres names the
+        // index in its error up to a page's 8 kB, not past it
+        const huge = randomBytes(1500).toString("hex");
+        const r = await api.call("POST", "/consumers", { username: "huge", custom_id: huge });
+        expect(r.status).toBe(400);
+        expect(r.body).toMatchObject({ code: 2, name: "schema violation" });
+        expect(r.body.fields.custom_id).toMatch(/^too long to be kept unique/);
+        const key = await api.call("POST", `/consumers/${bob.id}/key-auth`, {
+          key: randomBytes(6000).toString("hex"),
+        });
+        expect(key.status).toBe(400);
+        expect(Object.keys(key.body.fields)).toEqual(["key"]);
+        expect((await api.call("GET", "/consumers/huge")).status).toBe(404);
       });
     });
 
