@@ -50,7 +50,7 @@ export async function readCold(
     .pipeThrough(new DecompressionStream("gzip"))
     .pipeThrough(new TextDecoderStream())
     .getReader();
-  let rest = "";
+  let rest: string[] = [];
   let total = 0;
   let entities = 0;
   const line = async (text: string): Promise<string | undefined> => {
@@ -79,8 +79,15 @@ export async function readCold(
         await reader.cancel();
         return { error: `the cold section inflates past ${limit} characters` };
       }
-      const parts = (rest + value).split("\n");
-      rest = parts.pop() ?? "";
+      // a line's start is kept in pieces until its end comes: a long line is joined once, not
+      // once for every piece of it
+      if (!value.includes("\n")) {
+        rest.push(value);
+        continue;
+      }
+      const parts = value.split("\n");
+      parts[0] = rest.join("") + parts[0];
+      rest = [parts.pop() ?? ""];
       for (const p of parts) {
         const problem = await line(p);
         if (problem) {
@@ -92,7 +99,7 @@ export async function readCold(
   } catch (e) {
     return { error: `gzip: ${e instanceof Error ? e.message : e}` };
   }
-  const problem = await line(rest);
+  const problem = await line(rest.join(""));
   return problem ? { error: problem } : { entities };
 }
 
