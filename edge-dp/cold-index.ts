@@ -89,9 +89,18 @@ export class ColdIndex {
   }
 }
 
-/** Whether a config keeps its consumers and credentials in the node's storage. */
-export const storesConsumers = (manifest: Manifest, inMemory: number) =>
-  (manifest.cold_entities ?? 0) > inMemory;
+/**
+ * The most JSON of consumers and credentials isolates hold, whatever their number: an isolate
+ * has 128 MB, and a snapshot with them must stay within what one RPC carries (32 MiB).
+ */
+export const MAX_COLD_IN_MEMORY = 8 * 1024 * 1024;
+
+/**
+ * Whether a config keeps its consumers and credentials in the node's storage: more of them than
+ * `data_plane_consumers_in_memory`, or more than MAX_COLD_IN_MEMORY of JSON.
+ */
+export const storesConsumers = (m: Pick<Manifest, "cold_entities" | "cold_size">, inMemory: number) =>
+  (m.cold_entities ?? 0) > inMemory || (m.cold_size ?? 0) > MAX_COLD_IN_MEMORY;
 
 /**
  * Verifies a snapshot as the DP node does before keeping it, every section; when the config

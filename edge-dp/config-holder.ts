@@ -100,7 +100,7 @@ export class ConfigHolder {
       if (current && this.compiled) this.compiled.applyHealth(current.health);
       if (!current || current.config_hash === this.compiled?.hash) return;
       // a config that keeps its consumers in the node's storage comes without them
-      const bytes = await node.snapshot(current.cold_entities > conf.data_plane_consumers_in_memory);
+      const bytes = await node.snapshot(storesConsumers(current, conf.data_plane_consumers_in_memory));
       if (!bytes) return;
       const opened = await this.open(
         bytes,

@@ -4,10 +4,11 @@ import type { TargetEntity } from "../shared/balancer/balancer";
 import { CLUSTER_AUDIENCE, signHandshake } from "../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../shared/cluster/keys";
 import { PING_INTERVAL, type Ping } from "../shared/cluster/messages";
+import { SnapshotAssembler } from "../shared/cluster/snapshot-frames";
 import type { MetricsWire } from "../shared/metrics/metric-set";
 import { pluginDefinition } from "../shared/plugins/definitions";
 import { HANDLERS } from "../shared/plugins/runtime/pipeline";
-import { hotPart, openSnapshot } from "../shared/snapshot/codec";
+import { hotPart, type OpenError, openSnapshot } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
 import { reconnectDelay } from "./backoff";
@@ -32,8 +33,9 @@ const TICK_MS = 5_000;
 export type CurrentConfig = {
   version: number;
   config_hash: string;
-  /** How many consumers and credentials the config has (over `data_plane_consumers_in_memory`, isolates look them up here). */
+  /** How many consumers and credentials the config has, and their JSON's length (`storesConsumers`). */
   cold_entities: number;
+  cold_size: number;
   /** Targets under active health checks, by key: whether each is healthy. */
   health: Record<string, boolean>;
 };
@@ -108,6 +110,7 @@ export class DataPlaneNode extends DurableObject<Env> {
           version: this.current.version,
           config_hash: this.current.config_hash,
           cold_entities: this.current.cold_entities ?? 0,
+          cold_size: this.current.cold_size ?? 0,
           health: this.health?.snapshot() ?? {},
         }
       : null;
@@ -130,7 +133,8 @@ export class DataPlaneNode extends DurableObject<Env> {
     this.ready();
     const stored = await this.store.read();
     if (!stored) return null;
-    return hot ? hotPart(stored.bytes, stored.manifest) : stored.bytes;
+    // a copy of the hot part: a view would be sent with all of the stored bytes
+    return hot ? hotPart(stored.bytes, stored.manifest).slice() : stored.bytes;
   }
 
   /**
@@ -287,11 +291,18 @@ export class DataPlaneNode extends DurableObject<Env> {
     ws.accept();
     this.socket = ws;
     this.attempts = 0;
+    // a snapshot larger than one frame comes in several, after a header: put back together in
+    // order, each frame taken after the one before it
+    const frames = new SnapshotAssembler(conf.cluster_max_payload);
     ws.addEventListener("message", (event) => {
-      if (typeof event.data === "string") return; // pong
+      const data = event.data;
       this.applying = this.applying
-        .then(() => binaryFrame(event.data))
-        .then((bytes) => this.apply(bytes, conf))
+        .then(async () => {
+          const got = typeof data === "string" ? frames.text(data) : frames.binary(await binaryFrame(data));
+          if (!got) return;
+          if ("refused" in got) this.refuse(got.refused);
+          else await this.apply(got.snapshot, conf);
+        })
         .catch((e) =>
           console.error(`[lintel] dp: applying a snapshot failed: ${e instanceof Error ? e.message : e}`),
         );
@@ -344,6 +355,18 @@ export class DataPlaneNode extends DurableObject<Env> {
     }
   }
 
+  /** Says why a pushed snapshot is not kept, in the log and to the CP. */
+  private refuse(e: OpenError): void {
+    console.error(
+      e.reason === "too_large"
+        ? e.part === "hot"
+          ? `[lintel] dp: refused a snapshot of ${e.size} bytes of JSON besides consumers and credentials: over the ${e.limit} an isolate parses`
+          : `[lintel] dp: refused a snapshot of ${e.size} bytes: over ${e.part === "cold" ? `${e.limit} of consumers and credentials` : `cluster_max_payload (${e.limit})`}`
+        : `[lintel] dp: refused a snapshot: ${JSON.stringify(e)}`,
+    );
+    this.ping({ reason: e.reason });
+  }
+
   /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */
   private async apply(bytes: Uint8Array, conf: DpConf): Promise<void> {
     await this.indexing;
@@ -354,15 +377,7 @@ export class DataPlaneNode extends DurableObject<Env> {
       conf.data_plane_consumers_in_memory,
     );
     if (!opened.ok) {
-      const e = opened.error;
-      console.error(
-        e.reason === "too_large"
-          ? e.part === "hot"
-            ? `[lintel] dp: refused a snapshot of ${e.size} bytes of JSON besides consumers and credentials: over the ${e.limit} an isolate parses`
-            : `[lintel] dp: refused a snapshot of ${e.size} bytes: over ${e.part === "cold" ? `${e.limit} of consumers and credentials` : `cluster_max_payload (${e.limit})`}`
-          : `[lintel] dp: refused a snapshot: ${JSON.stringify(e)}`,
-      );
-      this.ping({ reason: opened.error.reason });
+      this.refuse(opened.error);
       return;
     }
     const { manifest } = opened.value;

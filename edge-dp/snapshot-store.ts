@@ -4,6 +4,9 @@ import { concatBytes } from "../shared/util/bytes";
 /** One stored value holds at most this much: SQLite-backed Durable Objects refuse rows over 2 MB. */
 export const CHUNK_BYTES = 1024 * 1024;
 
+/** Chunks written by one `put`. */
+const PUT_CHUNKS = 8;
+
 type Meta = { manifest: Manifest; chunks: number; bytes: number };
 
 /**
@@ -32,15 +35,16 @@ export class SnapshotStore {
   async write(manifest: Manifest, bytes: Uint8Array): Promise<void> {
     const previous = await this.meta();
     const generation = manifest.version;
-    const chunks: Record<string, Uint8Array> = {};
-    let n = 0;
-    for (let at = 0; at < bytes.length; at += CHUNK_BYTES, n++) {
-      chunks[`snapshot:${generation}:${n}`] = bytes.slice(at, at + CHUNK_BYTES);
+    const n = Math.ceil(bytes.length / CHUNK_BYTES);
+    // a few chunks at a time: each is a copy (a view would be stored with all of `bytes`), and
+    // a large snapshot is held once already
+    for (let first = 0; first < n; first += PUT_CHUNKS) {
+      const chunks: Record<string, Uint8Array> = {};
+      for (let i = first; i < Math.min(n, first + PUT_CHUNKS); i++) {
+        chunks[`snapshot:${generation}:${i}`] = bytes.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
+      }
+      await this.storage.put(chunks);
     }
-    // storage.put takes at most 128 entries at once
-    const entries = Object.entries(chunks);
-    for (let i = 0; i < entries.length; i += 128)
-      await this.storage.put(Object.fromEntries(entries.slice(i, i + 128)));
     await this.storage.put("snapshot:meta", { manifest, chunks: n, bytes: bytes.length } satisfies Meta);
     if (previous && previous.manifest.version !== generation) {
       const old = Array.from(

@@ -1,6 +1,7 @@
 import { checkPlugins, checkVersion, type Incompatible } from "../../shared/cluster/compat";
 import { type ReplayStore, verifyHandshake } from "../../shared/cluster/handshake";
 import { type BasicInfo, PING_WAIT, parseDpMessage } from "../../shared/cluster/messages";
+import { snapshotFrames } from "../../shared/cluster/snapshot-frames";
 import type { TrustPolicy } from "../../shared/cluster/trust";
 import type { MetricsWire } from "../../shared/metrics/metric-set";
 import { isUuid } from "../../shared/schema/validate";
@@ -250,7 +251,7 @@ export class Hub {
     }
     session.incompatible = undefined;
     try {
-      session.socket.send(snapshot.bytes);
+      for (const frame of snapshotFrames(snapshot.bytes)) session.socket.send(frame);
     } catch (e) {
       this.opts.log(`[lintel] cluster: sending to ${session.nodeId} failed: ${e}`);
     }

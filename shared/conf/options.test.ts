@@ -40,12 +40,12 @@ describe("options (kong.conf names and messages)", () => {
     ]);
   });
 
-  it("bounds cluster_max_payload by what a Worker can receive in one WebSocket message", () => {
-    expect(parseConf({ cluster_max_payload: String(32 * 1024 * 1024) }).ok).toBe(true);
-    expect(parseConf({ cluster_max_payload: String(32 * 1024 * 1024 + 1) })).toEqual({
+  it("bounds cluster_max_payload by what a DP node holds whole", () => {
+    expect(parseConf({ cluster_max_payload: String(64 * 1024 * 1024) }).ok).toBe(true);
+    expect(parseConf({ cluster_max_payload: String(64 * 1024 * 1024 + 1) })).toEqual({
       ok: false,
       error: [
-        "cluster_max_payload must be 33554432 (32MB) or less: a Worker refuses WebSocket messages over 32 MiB",
+        "cluster_max_payload must be 67108864 (64MB) or less: a DP node holds a snapshot whole, in 128 MB",
       ],
     });
   });

@@ -21,8 +21,13 @@ const oneOf =
       ? ok(v as T)
       : err(`${name} has an invalid value: '${v}' (${values.join(", ")})`);
 
-/** Workers (and Durable Objects) refuse received WebSocket messages over 32 MiB. */
-export const MAX_WEBSOCKET_MESSAGE = 32 * 1024 * 1024;
+/**
+ * The largest `cluster_max_payload`. A snapshot travels in frames (a Worker refuses WebSocket
+ * messages over 32 MiB), but a DP node holds it whole while it verifies it, stores it and indexes
+ * its consumers, in the 128 MB of its Durable Object: half of that for the snapshot, the rest for
+ * the work.
+ */
+export const MAX_CLUSTER_PAYLOAD = 64 * 1024 * 1024;
 
 const number =
   (min?: number, minMessage?: string, max?: [number, string]): Parser<number> =>
@@ -154,8 +159,8 @@ export const OPTIONS = {
   cluster_dp_labels: option(labels, "NONE"),
   cluster_max_payload: option(
     number(4194304, "cluster_max_payload must be 4194304 (4MB) or greater", [
-      MAX_WEBSOCKET_MESSAGE,
-      "cluster_max_payload must be 33554432 (32MB) or less: a Worker refuses WebSocket messages over 32 MiB",
+      MAX_CLUSTER_PAYLOAD,
+      "cluster_max_payload must be 67108864 (64MB) or less: a DP node holds a snapshot whole, in 128 MB",
     ]),
     "16777216",
   ),

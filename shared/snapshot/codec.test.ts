@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createClusterCertificate } from "../../control-plane/node/gen-cert";
 import { type ClusterIdentity, loadClusterIdentity } from "../cluster/keys";
-import { MAX_WEBSOCKET_MESSAGE } from "../conf/options";
+import { MAX_CLUSTER_PAYLOAD } from "../conf/options";
 import { calculateConfigHash } from "../hash/config-hash";
 import { hotPart, openManifest, openSnapshot, sealSnapshot } from "./codec";
 import { type Envelope, MAX_HOT_JSON } from "./envelope";
@@ -111,10 +111,10 @@ describe("snapshot codec", () => {
     const base = JSON.stringify(sized(0)).length;
     const largest = await sealSnapshot(sized(MAX_HOT_JSON - base), cp, "kid");
     expect(largest.manifest.size).toBe(MAX_HOT_JSON);
-    const opened = await openSnapshot(largest.bytes, { signers, maxPayload: MAX_WEBSOCKET_MESSAGE });
+    const opened = await openSnapshot(largest.bytes, { signers, maxPayload: MAX_CLUSTER_PAYLOAD });
     expect(opened.ok && opened.value.envelope.config.services?.length).toBe(2);
     const over = await sealSnapshot(sized(MAX_HOT_JSON - base + 1), cp, "kid");
-    expect(await openManifest(over.bytes, { signers, maxPayload: MAX_WEBSOCKET_MESSAGE })).toMatchObject({
+    expect(await openManifest(over.bytes, { signers, maxPayload: MAX_CLUSTER_PAYLOAD })).toMatchObject({
       ok: false,
       error: { reason: "too_large", part: "hot", size: MAX_HOT_JSON + 1, limit: MAX_HOT_JSON },
     });

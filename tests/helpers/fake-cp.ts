@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
+import { snapshotFrames } from "../../shared/cluster/snapshot-frames";
 
 export type FakeCp = {
   url: string;
@@ -25,7 +26,10 @@ export async function startFakeCp(): Promise<FakeCp> {
     messages: [],
     sockets: [],
     send(bytes) {
-      for (const ws of cp.sockets) if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
+      // in frames, as a real CP sends a snapshot
+      for (const ws of cp.sockets) {
+        if (ws.readyState === WebSocket.OPEN) for (const frame of snapshotFrames(bytes)) ws.send(frame);
+      }
     },
     close: () =>
       new Promise((r) => {

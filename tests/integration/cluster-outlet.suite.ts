@@ -1,8 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import { signHandshake } from "../../shared/cluster/handshake";
 import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { SNAPSHOT_FRAME, SnapshotAssembler } from "../../shared/cluster/snapshot-frames";
 import { openSnapshot } from "../../shared/snapshot/codec";
 import { waitFor } from "../helpers/wait";
 
@@ -229,5 +230,53 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
     });
     expect(listed).toBeTruthy();
     expect(snapshots(without)).toHaveLength(1);
+  });
+
+  // last: the config is large from here on
+  it("sends a snapshot larger than one frame as a header and frames of at most 1 MiB; put back together, it verifies", async () => {
+    // consumers with tags of random hex (which gzip halves at best): over 2 MiB as sent
+    for (let i = 0; i < 16; i++) {
+      const res = await cp.admin("/consumers", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          username: `framed-${i}`,
+          tags: [randomBytes(150 * 1024).toString("hex")],
+        }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const dp = await connect(cluster);
+    // an earlier case added key-auth: a DP without it would be sent nothing
+    dp.ws.send(JSON.stringify({ type: "basic_info", plugins: [{ name: "key-auth", version: "3.10.0" }] }));
+    const signers = [cluster.chain[0] as Uint8Array];
+    // the first snapshot may be from before the last writes: the one with every consumer follows
+    const whole = await waitFor("the snapshot with every consumer", async () => {
+      const assembler = new SnapshotAssembler(64 << 20);
+      let last: Uint8Array | undefined;
+      for (const f of dp.frames) {
+        const got = typeof f === "string" ? assembler.text(f) : assembler.binary(new Uint8Array(f));
+        if (got && "refused" in got) throw new Error(`frames refused: ${JSON.stringify(got.refused)}`);
+        if (got) last = got.snapshot;
+      }
+      if (!last) return undefined;
+      const opened = await openSnapshot(last, { signers, maxPayload: 64 << 20 });
+      if (!opened.ok) throw new Error(`the snapshot must verify: ${JSON.stringify(opened.error)}`);
+      const consumers = opened.value.envelope.config.consumers ?? [];
+      return consumers.filter((c) => String(c.username).startsWith("framed-")).length === 16
+        ? last
+        : undefined;
+    });
+    expect(whole.length).toBeGreaterThan(2 * SNAPSHOT_FRAME);
+    // each snapshot: its header, then as many frames of at most SNAPSHOT_FRAME as its length takes
+    for (let i = 0; i < dp.frames.length; ) {
+      const header = JSON.parse(String(dp.frames[i]));
+      expect(header).toEqual({ type: "snapshot", bytes: expect.any(Number) });
+      const count = Math.ceil(header.bytes / SNAPSHOT_FRAME);
+      const frames = dp.frames.slice(i + 1, i + 1 + count);
+      expect(frames.every((f) => typeof f !== "string" && f.length <= SNAPSHOT_FRAME)).toBe(true);
+      expect(frames.reduce((n, f) => n + f.length, 0)).toBe(header.bytes);
+      i += 1 + count;
+    }
   });
 }

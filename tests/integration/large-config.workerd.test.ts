@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalDp, startLocalDp } from "../../cli/local-dp";
-import { MAX_WEBSOCKET_MESSAGE } from "../../shared/conf/options";
+import { MAX_CLUSTER_PAYLOAD } from "../../shared/conf/options";
 import { clusterCertificate } from "../helpers/certs";
 import { keyAuthPlugin, route, service, snapshotOf } from "../helpers/config-builder";
 import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
@@ -100,12 +100,17 @@ describe("the large config on an edge DP", () => {
     );
     expect(refusal.config_hash).toBe("0".repeat(32));
     expect((await dp?.nodeStatus())?.version).toBeNull();
+    // refused from its header: its frames go by, and the next snapshot is taken
+    const svc = service({ name: "after", url: upstream.url });
+    const small = await snapshotOf(certs.identity, 9, [svc], [route({ paths: ["/after"] }, svc.id)]);
+    cp.send(small.bytes);
+    expect((await nodeAt(9)).config_hash).toBe(small.manifest.config_hash);
   });
 
-  it("takes a snapshot near the largest a Worker receives in one message, kept in storage chunks, not in KV", async () => {
-    // incompressible tags: as sent, the snapshot is nearly as large as its JSON (30 MiB and more)
+  it("takes a snapshot near the largest cluster_max_payload, in frames (over a Worker's 32 MiB message), kept in storage chunks, not in KV", async () => {
+    // incompressible tags: as sent, the snapshot is nearly as large as its JSON (60 MiB and more)
     const svc = service({ name: "largest", url: upstream.url });
-    const consumers = Array.from({ length: 40 }, (_, i) => ({
+    const consumers = Array.from({ length: 80 }, (_, i) => ({
       id: randomUUID(),
       username: `heavy-${i}`,
       tags: [randomBytes(768 * 1024).toString("base64")],
@@ -113,10 +118,10 @@ describe("the large config on an edge DP", () => {
     const largest = await snapshotOf(certs.identity, 2, [svc], [route({ paths: ["/largest"] }, svc.id)], {
       more: { consumers },
     });
-    expect(largest.bytes.length).toBeGreaterThan(30 * 1024 * 1024);
-    expect(largest.bytes.length).toBeLessThan(MAX_WEBSOCKET_MESSAGE);
+    expect(largest.bytes.length).toBeGreaterThan(60 * 1024 * 1024);
+    expect(largest.bytes.length).toBeLessThan(MAX_CLUSTER_PAYLOAD);
     await start({
-      KONG_CLUSTER_MAX_PAYLOAD: String(MAX_WEBSOCKET_MESSAGE),
+      KONG_CLUSTER_MAX_PAYLOAD: String(MAX_CLUSTER_PAYLOAD),
       KONG_DATA_PLANE_CONFIG_CACHE_MODE: "encrypted",
       KONG_DATA_PLANE_CONSUMERS_IN_MEMORY: "10",
     });
