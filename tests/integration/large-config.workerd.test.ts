@@ -123,7 +123,7 @@ describe("the large config on an edge DP", () => {
     await start({
       KONG_CLUSTER_MAX_PAYLOAD: String(MAX_CLUSTER_PAYLOAD),
       KONG_DATA_PLANE_CONFIG_CACHE_MODE: "encrypted",
-      KONG_DATA_PLANE_CONSUMERS_IN_MEMORY: "10",
+      // 80 consumers, under data_plane_consumers_in_memory (20000), but 60 MiB of them: stored
     });
     cp.messages.length = 0;
     cp.send(largest.bytes);
