@@ -332,8 +332,14 @@ export class EntityDao {
       const key = this.fks.find((f) => f.field === field)?.column ?? field;
       return this.hasColumn(key) ? [{ field, column: this.columns[key] as AnyPgColumn }] : [];
     });
+    // arrays as JSON: parsed natively, where the driver parses Postgres' array text in JavaScript
+    // (a third of the time of reading routes)
     const list = sql.join(
-      plan.map(({ column }) => sql.identifier(column.name)),
+      plan.map(({ column }) =>
+        column.columnType === "PgArray"
+          ? sql`to_json(${sql.identifier(column.name)}) AS ${sql.identifier(column.name)}`
+          : sql.identifier(column.name),
+      ),
       sql`, `,
     );
     const from = sql`FROM ${sql.identifier(getTableName(this.table))}`;
