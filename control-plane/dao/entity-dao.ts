@@ -568,8 +568,8 @@ export class EntityDao {
         index?.includes(`_${this.fks.find((k) => k.field === f)?.column ?? f}_`),
       );
       const field = named ?? fields.filter((f) => length(f) > 0).sort((a, b) => length(b) - length(a))[0];
-      if (field)
-        return schemaViolation({ [field]: "too long to be kept unique (an index holds 2704 bytes)" });
+      const why = "too long to be kept unique (an index holds 2704 bytes)";
+      return schemaViolation(field ? { [field]: why } : { "@entity": [`a value is ${why}`] });
     }
     if (pg.code === PG_FOREIGN_KEY_VIOLATION) {
       if (pg.detail?.includes("is still referenced")) {

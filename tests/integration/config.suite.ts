@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { Database } from "../../control-plane/db/client";
@@ -159,6 +159,20 @@ export function configSuite(label: string, open: () => Promise<Database & { drop
       expect(r.body.code).toBe(14);
       expect(r.body.fields.acls).toMatch(/^uniqueness violation: /);
       expect((await api.call("GET", "/services")).body).toEqual(before.body);
+    });
+
+    it("refuses a unique value too large for its Postgres index with a 400, changing nothing", async () => {
+      const before = await api.call("GET", "/consumers");
+      // hex of random bytes: named by its index under a page's 8 kB, not past it
+      for (const bytes of [1500, 6000]) {
+        const r = await api.call("POST", "/config", {
+          _format_version: "3.0",
+          consumers: [{ username: "big", custom_id: randomBytes(bytes).toString("hex") }],
+        });
+        expect(r.status).toBe(400);
+        expect(r.body.message).toMatch(/too long to be kept unique/);
+      }
+      expect((await api.call("GET", "/consumers")).body).toEqual(before.body);
     });
   });
 }
