@@ -62,8 +62,16 @@ export class DataPlaneNode extends DurableObject<Env> {
   private lastPing = 0;
   private identity: ClusterIdentity | undefined;
   private initError: unknown;
-  /** Snapshots are applied one at a time, in arrival order, so an older one never lands last. */
-  private applying: Promise<void> = Promise.resolve();
+  /** Frames are read one at a time, in arrival order (a frame may come as a Blob, read async). */
+  private reading: Promise<void> = Promise.resolve();
+  /**
+   * Snapshots are applied one at a time, in arrival order, so an older one never lands last. One
+   * that arrives while another is applied waits here, and a newer one takes its place: the node
+   * holds at most the snapshot it applies and the next (a large config under many writes would
+   * otherwise queue one snapshot per write), and goes straight to the newest.
+   */
+  private next: { bytes: Uint8Array; conf: DpConf } | undefined;
+  private applying: Promise<void> | undefined;
   /** Active health checks of the current config's upstreams, probed from the alarm. */
   private health: ActiveHealth | undefined;
   /** The prometheus plugin's metrics of every isolate of the colo. */
@@ -296,17 +304,19 @@ export class DataPlaneNode extends DurableObject<Env> {
     const frames = new SnapshotAssembler(conf.cluster_max_payload);
     ws.addEventListener("message", (event) => {
       const data = event.data;
-      this.applying = this.applying
+      this.reading = this.reading
         .then(async () => {
           const got = typeof data === "string" ? frames.text(data) : frames.binary(await binaryFrame(data));
+          // a newer snapshot is on its way: the one waiting would be superseded when it is whole
+          if (frames.assembling) this.next = undefined;
           if (!got) return;
           if ("refused" in got) this.refuse(got.refused);
-          else await this.apply(got.snapshot, conf);
+          else this.offer(got.snapshot, conf);
         })
         .catch((e) =>
-          console.error(`[lintel] dp: applying a snapshot failed: ${e instanceof Error ? e.message : e}`),
+          console.error(`[lintel] dp: reading a frame failed: ${e instanceof Error ? e.message : e}`),
         );
-      this.ctx.waitUntil(this.applying);
+      this.ctx.waitUntil(this.reading);
     });
     const lost = (why: string, clean: boolean) => {
       if (this.socket !== ws) return;
@@ -353,6 +363,24 @@ export class DataPlaneNode extends DurableObject<Env> {
     } catch {
       // the close handler reconnects
     }
+  }
+
+  /** Applies a pushed snapshot now, or after the one being applied (replacing any older waiting). */
+  private offer(bytes: Uint8Array, conf: DpConf): void {
+    this.next = { bytes, conf };
+    if (this.applying !== undefined) return;
+    this.applying = (async () => {
+      for (let n = this.next; n; n = this.next) {
+        this.next = undefined;
+        try {
+          await this.apply(n.bytes, n.conf);
+        } catch (e) {
+          console.error(`[lintel] dp: applying a snapshot failed: ${e instanceof Error ? e.message : e}`);
+        }
+      }
+      this.applying = undefined;
+    })();
+    this.ctx.waitUntil(this.applying);
   }
 
   /** Says why a pushed snapshot is not kept, in the log and to the CP. */

@@ -48,9 +48,12 @@ describe("snapshot frames", () => {
     expect(frames.slice(1).map((f) => f.length)).toEqual([SNAPSHOT_FRAME, SNAPSHOT_FRAME, SNAPSHOT_FRAME, 5]);
     const assembler = new SnapshotAssembler(bytes.length);
     // nothing comes out before the last frame; pongs between snapshots are no part of them
+    expect(assembler.assembling).toBe(false);
     expect(feed(assembler, frames.slice(0, -1))).toEqual([]);
+    expect(assembler.assembling).toBe(true);
     const last = feed(assembler, [frames.at(-1) as Uint8Array, '{"type":"pong"}']);
     expect(named(last, { bytes })).toEqual([{ snapshot: "bytes" }]);
+    expect(assembler.assembling).toBe(false);
     // the next snapshot, in one frame, comes through as it is
     const small = bytesOf(10, 7);
     expect(named(feed(assembler, [small]), { small })).toEqual([{ snapshot: "small" }]);

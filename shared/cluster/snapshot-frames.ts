@@ -44,6 +44,11 @@ export class SnapshotAssembler {
 
   constructor(private readonly maxPayload: number) {}
 
+  /** Whether a snapshot's frames are coming in (announced, not all received). */
+  get assembling(): boolean {
+    return this.buffer !== undefined;
+  }
+
   /** A text frame: a snapshot's header, or undefined for any other message (a pong). */
   text(data: string): Assembled | undefined {
     let header: Partial<SnapshotHeader>;

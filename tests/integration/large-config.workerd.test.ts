@@ -158,4 +158,24 @@ describe("the large config on an edge DP", () => {
     expect(await get("/s0/x", "key-0")).toBe(200);
     expect(await get("/s5/x", "key-unknown")).toBe(401);
   }, 180_000);
+
+  it("goes from a large snapshot straight to the newest of those that came while it was applied", async () => {
+    await start();
+    cp.messages.length = 0;
+    cp.send(snapshot.bytes); // seconds to verify and store 100k consumers
+    const svc = service({ name: "later", url: upstream.url });
+    const later = await Promise.all(
+      [2, 3, 4].map((v) => snapshotOf(certs.identity, v, [svc], [route({ paths: [`/v${v}`] }, svc.id)])),
+    );
+    for (const s of later) cp.send(s.bytes);
+    expect((await nodeAt(4)).config_hash).toBe(later[2]?.manifest.config_hash);
+    await waitFor("the DP to report the newest config", () =>
+      cp.messages.find((m) => m.config_hash === later[2]?.manifest.config_hash),
+    );
+    const reported = new Set(cp.messages.map((m) => m.config_hash));
+    expect(reported.has(snapshot.manifest.config_hash)).toBe(true);
+    // versions 2 and 3 waited behind the large one, each replaced by the next: never applied
+    expect(reported.has(later[0]?.manifest.config_hash)).toBe(false);
+    expect(reported.has(later[1]?.manifest.config_hash)).toBe(false);
+  }, 180_000);
 });
