@@ -341,6 +341,7 @@ export class DataPlaneNode extends DurableObject<Env> {
         plugins: RUNNABLE_PLUGINS,
         labels,
         lintel_version: LINTEL_VERSION,
+        snapshot_frames: true,
       }),
     );
     this.ping();

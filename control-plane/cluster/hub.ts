@@ -251,7 +251,10 @@ export class Hub {
     }
     session.incompatible = undefined;
     try {
-      for (const frame of snapshotFrames(snapshot.bytes)) session.socket.send(frame);
+      // in frames to a DP that takes them; whole (as before frames) to one that does not say so
+      if (session.basicInfo?.snapshot_frames) {
+        for (const frame of snapshotFrames(snapshot.bytes)) session.socket.send(frame);
+      } else session.socket.send(snapshot.bytes);
     } catch (e) {
       this.opts.log(`[lintel] cluster: sending to ${session.nodeId} failed: ${e}`);
     }

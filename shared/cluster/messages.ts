@@ -7,6 +7,11 @@ export type BasicInfo = {
   type: "basic_info";
   plugins: Array<{ name: string; version: string }>;
   labels?: Record<string, string>;
+  /**
+   * Lintel: the DP takes a snapshot over one frame as a header and frames (`snapshot-frames.ts`).
+   * A DP that does not say so is sent each snapshot whole, in one message.
+   */
+  snapshot_frames?: boolean;
 };
 
 /** DP → CP, every `PING_INTERVAL` and right after a config is applied or refused. */
@@ -72,6 +77,7 @@ function validBasicInfo(o: Record<string, unknown>): boolean {
       typeof (p as Record<string, unknown>).name === "string" &&
       typeof (p as Record<string, unknown>).version === "string",
   );
+  if (o.snapshot_frames !== undefined && typeof o.snapshot_frames !== "boolean") return false;
   return pluginsOk && (o.labels === undefined || o.labels === null || isStringMap(o.labels));
 }
 

@@ -248,7 +248,11 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
     }
     const dp = await connect(cluster);
     // an earlier case added key-auth: a DP without it would be sent nothing
-    dp.ws.send(JSON.stringify({ type: "basic_info", plugins: [{ name: "key-auth", version: "3.10.0" }] }));
+    const plugins = [{ name: "key-auth", version: "3.10.0" }];
+    dp.ws.send(JSON.stringify({ type: "basic_info", plugins, snapshot_frames: true }));
+    // a DP that does not say it takes frames gets each snapshot whole, as before frames
+    const whole1 = await connect(cluster);
+    whole1.ws.send(JSON.stringify({ type: "basic_info", plugins }));
     const signers = [cluster.chain[0] as Uint8Array];
     // the first snapshot may be from before the last writes: the one with every consumer follows
     const whole = await waitFor("the snapshot with every consumer", async () => {
@@ -278,5 +282,12 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
       expect(frames.reduce((n, f) => n + f.length, 0)).toBe(header.bytes);
       i += 1 + count;
     }
+    await waitFor("the whole snapshot", () => (snapshots(whole1).length ? true : undefined));
+    expect(whole1.frames.every((f) => typeof f !== "string" && f.length > SNAPSHOT_FRAME)).toBe(true);
+    const unframed = await openSnapshot(new Uint8Array(snapshots(whole1).at(-1) as Buffer), {
+      signers,
+      maxPayload: 64 << 20,
+    });
+    expect(unframed.ok).toBe(true);
   });
 }
