@@ -564,10 +564,11 @@ export class EntityDao {
         return typeof v === "string" ? v.length : 0;
       };
       const index = /for index "([^"]+)"/.exec(pg.message)?.[1];
-      const named = fields.find((f) =>
-        index?.includes(`_${this.fks.find((k) => k.field === f)?.column ?? f}_`),
+      // the fields the named index covers (all unique ones when it is not named): the longest value
+      const covered = fields.filter(
+        (f) => index === undefined || index.includes(`_${this.fks.find((k) => k.field === f)?.column ?? f}_`),
       );
-      const field = named ?? fields.filter((f) => length(f) > 0).sort((a, b) => length(b) - length(a))[0];
+      const field = covered.filter((f) => length(f) > 0).sort((a, b) => length(b) - length(a))[0];
       const why = "too long to be kept unique (an index holds 2704 bytes)";
       return schemaViolation(field ? { [field]: why } : { "@entity": [`a value is ${why}`] });
     }

@@ -56,6 +56,10 @@ export function entitiesSuite(label: string, open: () => Promise<Database & { dr
         });
         expect(key.status).toBe(400);
         expect(Object.keys(key.body.fields)).toEqual(["key"]);
+        // unique with the consumer: the field named is the long one
+        const acl = await api.call("POST", `/consumers/${bob.id}/acls`, { group: huge });
+        expect(acl.status).toBe(400);
+        expect(Object.keys(acl.body.fields)).toEqual(["group"]);
         expect((await api.call("GET", "/consumers/huge")).status).toBe(404);
       });
     });
