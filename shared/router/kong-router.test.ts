@@ -110,4 +110,26 @@ describe("the match cache", () => {
     expect(r.match(request("/b/1"))?.route.id).toBeUndefined();
     expect(r.match(request("/b/1", "example.com", "GET", { "x-t": "1" }))?.route.id).toBe(b.id);
   });
+
+  it("answers by every header a route reads when more header names than fields are in the key", () => {
+    // twelve header names (x_h0 … x_h11, each also as x-hN): the values share one field of the key
+    const routes = Array.from({ length: 12 }, (_, i) =>
+      route({ paths: ["/h"], headers: { [`x_h${i}`]: ["v"] } }),
+    );
+    const r = router(routes);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 12; i++) {
+        expect(r.match(request("/h", "example.com", "GET", { [`x-h${i}`]: "v" }))?.route.id).toBe(
+          routes[i]?.id,
+        );
+        expect(r.match(request("/h", "example.com", "GET", { [`x-h${i}`]: "w" }))).toBeUndefined();
+      }
+      // values that would read the same run together: another question each
+      expect(r.match(request("/h", "example.com", "GET", { "x-h0": "w", "x-h1": "v" }))?.route.id).toBe(
+        routes[1]?.id,
+      );
+      expect(r.match(request("/h", "example.com", "GET", { "x-h0": "wv", "x-h1": "" }))).toBeUndefined();
+      expect(r.match(request("/h"))).toBeUndefined();
+    }
+  });
 });

@@ -42,6 +42,19 @@ function asBytes(text: string): string {
 /** The key's fields before the header values: method, scheme, host, port, SNI, path. */
 const FIXED_FIELDS = 6;
 
+/** The most header names that each take a field of the cache key. */
+const MAX_HEADER_FIELDS = 8;
+
+/** Every header's value in one string, each absent one or its length first (none is ambiguous). */
+function headerValues(headers: RouterRequest["headers"], names: readonly string[]): string {
+  let out = "";
+  for (const name of names) {
+    const v = headers.get(name);
+    out += v === null ? "-" : `${v.length}:${v}`;
+  }
+  return out;
+}
+
 /** Kong's cache size for a router of `n` matchers (kong/runloop/handler.lua). */
 const cacheSize = (n: number) => Math.min(Math.ceil(Math.max(n / 5000, 1)) * 5000, 100_000);
 
@@ -54,9 +67,11 @@ export function compileRouter(config: DeclarativeConfig): Router {
   const index = new CandidateIndex(matchers);
   const headerNames = [...new Set(matchers.flatMap((m) => m.headers.flatMap((h) => h.names)))].sort();
   // Kong's cache size; the key is every field a matcher reads, written into one array per router
-  // (matching is synchronous)
-  const cache = new MatchCache(cacheSize(matchers.length), FIXED_FIELDS + headerNames.length);
-  const key: CacheKey = new Array(FIXED_FIELDS + headerNames.length).fill(null);
+  // (matching is synchronous). Header values take a field each, or past a few headers one field
+  // of them all, so that the table does not grow with the number of header names.
+  const headerFields = headerNames.length <= MAX_HEADER_FIELDS ? headerNames.length : 1;
+  const cache = new MatchCache(cacheSize(matchers.length), FIXED_FIELDS + headerFields);
+  const key: CacheKey = new Array(FIXED_FIELDS + headerFields).fill(null);
 
   const found = (rank: number, text: string): RouteMatch | undefined => {
     const m = matchers[rank] as Matcher;
@@ -80,8 +95,10 @@ export function compileRouter(config: DeclarativeConfig): Router {
       key[3] = req.port;
       key[4] = req.sni ?? null;
       key[5] = text;
-      for (let i = 0; i < headerNames.length; i++)
-        key[FIXED_FIELDS + i] = req.headers.get(headerNames[i] as string);
+      if (headerFields === headerNames.length) {
+        for (let i = 0; i < headerNames.length; i++)
+          key[FIXED_FIELDS + i] = req.headers.get(headerNames[i] as string);
+      } else key[FIXED_FIELDS] = headerValues(req.headers, headerNames);
       const hit = cache.get(key);
       if (hit !== MISSING) return hit < 0 ? undefined : found(hit, text);
       // matching is synchronous: one array of candidate lists serves every call
