@@ -8,7 +8,7 @@ import { SnapshotAssembler } from "../shared/cluster/snapshot-frames";
 import type { MetricsWire } from "../shared/metrics/metric-set";
 import { pluginDefinition } from "../shared/plugins/definitions";
 import { HANDLERS } from "../shared/plugins/runtime/pipeline";
-import { hotPart, type OpenError, openSnapshot } from "../shared/snapshot/codec";
+import { type OpenError, openSnapshot } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
 import { reconnectDelay } from "./backoff";
@@ -139,10 +139,8 @@ export class DataPlaneNode extends DurableObject<Env> {
    */
   async snapshot(hot = false): Promise<Uint8Array | null> {
     this.ready();
-    const stored = await this.store.read();
-    if (!stored) return null;
-    // a copy of the hot part: a view would be sent with all of the stored bytes
-    return hot ? hotPart(stored.bytes, stored.manifest).slice() : stored.bytes;
+    const stored = await this.store.read(hot);
+    return stored ? stored.bytes : null;
   }
 
   /**
@@ -226,7 +224,7 @@ export class DataPlaneNode extends DurableObject<Env> {
   private async loadHealthChecks(): Promise<void> {
     const conf = dpConf(this.env);
     if (!conf.ok || !this.current) return;
-    const stored = await this.store.read();
+    const stored = await this.store.read(true);
     if (!stored) return;
     const opened = await openSnapshot(stored.bytes, { ...snapshotTrust(conf.value), cold: "skip" });
     if (!opened.ok) return;

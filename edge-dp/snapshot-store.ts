@@ -1,3 +1,4 @@
+import { hotPart } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { concatBytes } from "../shared/util/bytes";
 
@@ -7,7 +8,11 @@ export const CHUNK_BYTES = 1024 * 1024;
 /** Chunks written by one `put`. */
 const PUT_CHUNKS = 8;
 
-type Meta = { manifest: Manifest; chunks: number; bytes: number };
+/**
+ * `hot`: where the hot part ends (the length prefix, the signature and the hot section), absent in
+ * what a node before it wrote.
+ */
+type Meta = { manifest: Manifest; chunks: number; bytes: number; hot?: number };
 
 /**
  * The newest verified snapshot, kept in the DP node's own storage, chunked. Writing the meta row
@@ -21,15 +26,28 @@ export class SnapshotStore {
     return this.storage.get<Meta>("snapshot:meta");
   }
 
-  async read(): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
+  /**
+   * The stored snapshot; `hot`: only its hot part (what `hotPart` gives), read from the chunks
+   * that hold it and no others.
+   */
+  async read(hot = false): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
     const meta = await this.meta();
     if (!meta) return undefined;
     const generation = meta.manifest.version;
-    const keys = Array.from({ length: meta.chunks }, (_, i) => `snapshot:${generation}:${i}`);
-    const parts = await this.storage.get<Uint8Array>(keys);
-    const chunks = keys.map((k) => parts.get(k));
+    const end = hot && meta.hot !== undefined ? meta.hot : meta.bytes;
+    const count = hot && meta.hot !== undefined ? Math.ceil(end / CHUNK_BYTES) : meta.chunks;
+    const keys = Array.from({ length: count }, (_, i) => `snapshot:${generation}:${i}`);
+    // storage.get takes at most 128 keys at once
+    const chunks: Array<Uint8Array | undefined> = [];
+    for (let i = 0; i < keys.length; i += 128) {
+      const batch = keys.slice(i, i + 128);
+      const parts = await this.storage.get<Uint8Array>(batch);
+      for (const k of batch) chunks.push(parts.get(k));
+    }
     if (chunks.some((c) => !c)) return undefined;
-    return { manifest: meta.manifest, bytes: concatBytes(chunks as Uint8Array[]) };
+    const bytes = concatBytes(chunks as Uint8Array[]);
+    const wanted = hot ? hotPart(bytes, meta.manifest) : bytes;
+    return { manifest: meta.manifest, bytes: wanted.length === bytes.length ? bytes : wanted.slice() };
   }
 
   async write(manifest: Manifest, bytes: Uint8Array): Promise<void> {
@@ -45,7 +63,8 @@ export class SnapshotStore {
       }
       await this.storage.put(chunks);
     }
-    await this.storage.put("snapshot:meta", { manifest, chunks: n, bytes: bytes.length } satisfies Meta);
+    const hot = hotPart(bytes, manifest).length;
+    await this.storage.put("snapshot:meta", { manifest, chunks: n, bytes: bytes.length, hot } satisfies Meta);
     if (previous && previous.manifest.version !== generation) {
       const old = Array.from(
         { length: previous.chunks },
