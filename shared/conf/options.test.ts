@@ -41,11 +41,11 @@ describe("options (kong.conf names and messages)", () => {
   });
 
   it("bounds cluster_max_payload by what a DP node holds whole", () => {
-    expect(parseConf({ cluster_max_payload: String(64 * 1024 * 1024) }).ok).toBe(true);
-    expect(parseConf({ cluster_max_payload: String(64 * 1024 * 1024 + 1) })).toEqual({
+    expect(parseConf({ cluster_max_payload: String(48 * 1024 * 1024) }).ok).toBe(true);
+    expect(parseConf({ cluster_max_payload: String(48 * 1024 * 1024 + 1) })).toEqual({
       ok: false,
       error: [
-        "cluster_max_payload must be 67108864 (64MB) or less: a DP node holds a snapshot whole, in 128 MB",
+        "cluster_max_payload must be 50331648 (48MB) or less: a DP node holds two snapshots whole, in 128 MB",
       ],
     });
   });

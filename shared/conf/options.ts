@@ -24,10 +24,10 @@ const oneOf =
 /**
  * The largest `cluster_max_payload`. A snapshot travels in frames (a Worker refuses WebSocket
  * messages over 32 MiB), but a DP node holds it whole while it verifies it, stores it and indexes
- * its consumers, in the 128 MB of its Durable Object: half of that for the snapshot, the rest for
- * the work.
+ * its consumers, and may be receiving the next meanwhile: two of them in the 128 MB of its
+ * Durable Object, with 32 MB left for the work.
  */
-export const MAX_CLUSTER_PAYLOAD = 64 * 1024 * 1024;
+export const MAX_CLUSTER_PAYLOAD = 48 * 1024 * 1024;
 
 const number =
   (min?: number, minMessage?: string, max?: [number, string]): Parser<number> =>
@@ -160,7 +160,7 @@ export const OPTIONS = {
   cluster_max_payload: option(
     number(4194304, "cluster_max_payload must be 4194304 (4MB) or greater", [
       MAX_CLUSTER_PAYLOAD,
-      "cluster_max_payload must be 67108864 (64MB) or less: a DP node holds a snapshot whole, in 128 MB",
+      "cluster_max_payload must be 50331648 (48MB) or less: a DP node holds two snapshots whole, in 128 MB",
     ]),
     "16777216",
   ),

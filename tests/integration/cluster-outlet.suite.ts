@@ -256,7 +256,7 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
     const signers = [cluster.chain[0] as Uint8Array];
     // the first snapshot may be from before the last writes: the one with every consumer follows
     const whole = await waitFor("the snapshot with every consumer", async () => {
-      const assembler = new SnapshotAssembler(64 << 20);
+      const assembler = new SnapshotAssembler(48 << 20);
       let last: Uint8Array | undefined;
       for (const f of dp.frames) {
         const got = typeof f === "string" ? assembler.text(f) : assembler.binary(new Uint8Array(f));
@@ -264,7 +264,7 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
         if (got) last = got.snapshot;
       }
       if (!last) return undefined;
-      const opened = await openSnapshot(last, { signers, maxPayload: 64 << 20 });
+      const opened = await openSnapshot(last, { signers, maxPayload: 48 << 20 });
       if (!opened.ok) throw new Error(`the snapshot must verify: ${JSON.stringify(opened.error)}`);
       const consumers = opened.value.envelope.config.consumers ?? [];
       return consumers.filter((c) => String(c.username).startsWith("framed-")).length === 16
@@ -286,7 +286,7 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
     expect(whole1.frames.every((f) => typeof f !== "string" && f.length > SNAPSHOT_FRAME)).toBe(true);
     const unframed = await openSnapshot(new Uint8Array(snapshots(whole1).at(-1) as Buffer), {
       signers,
-      maxPayload: 64 << 20,
+      maxPayload: 48 << 20,
     });
     expect(unframed.ok).toBe(true);
   });
