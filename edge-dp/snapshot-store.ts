@@ -9,15 +9,19 @@ export const CHUNK_BYTES = 1024 * 1024;
 const PUT_CHUNKS = 8;
 
 /**
- * `hot`: where the hot part ends (the length prefix, the signature and the hot section), absent in
- * what a node before it wrote.
+ * `gen`: the number the chunks are stored under, one more with every write (a node before it used
+ * the manifest's version, which a snapshot of another epoch may repeat). `hot`: where the hot part
+ * ends (the length prefix, the signature and the hot section), absent in what a node before it
+ * wrote.
  */
-type Meta = { manifest: Manifest; chunks: number; bytes: number; hot?: number };
+type Meta = { manifest: Manifest; chunks: number; bytes: number; gen?: number; hot?: number };
+
+const generationOf = (meta: Meta) => meta.gen ?? meta.manifest.version;
 
 /**
- * The newest verified snapshot, kept in the DP node's own storage, chunked. Writing the meta row
- * last makes a replacement atomic for readers: old chunks stay readable until the new meta points
- * at the new ones.
+ * The newest verified snapshot, kept in the DP node's own storage, chunked. Chunks are written
+ * under a new number and the meta row last, so a replacement is atomic for readers: old chunks
+ * stay whole and readable until the new meta points at the new ones.
  */
 export class SnapshotStore {
   constructor(private readonly storage: DurableObjectStorage) {}
@@ -33,7 +37,7 @@ export class SnapshotStore {
   async read(hot = false): Promise<{ manifest: Manifest; bytes: Uint8Array } | undefined> {
     const meta = await this.meta();
     if (!meta) return undefined;
-    const generation = meta.manifest.version;
+    const generation = generationOf(meta);
     const end = hot && meta.hot !== undefined ? meta.hot : meta.bytes;
     const count = hot && meta.hot !== undefined ? Math.ceil(end / CHUNK_BYTES) : meta.chunks;
     const keys = Array.from({ length: count }, (_, i) => `snapshot:${generation}:${i}`);
@@ -52,7 +56,8 @@ export class SnapshotStore {
 
   async write(manifest: Manifest, bytes: Uint8Array): Promise<void> {
     const previous = await this.meta();
-    const generation = manifest.version;
+    // chunks under a number of their own: the current ones stay whole until the meta moves on
+    const generation = previous ? generationOf(previous) + 1 : 1;
     const n = Math.ceil(bytes.length / CHUNK_BYTES);
     // a few chunks at a time: each is a copy (a view would be stored with all of `bytes`), and
     // a large snapshot is held once already
@@ -64,13 +69,15 @@ export class SnapshotStore {
       await this.storage.put(chunks);
     }
     const hot = hotPart(bytes, manifest).length;
-    await this.storage.put("snapshot:meta", { manifest, chunks: n, bytes: bytes.length, hot } satisfies Meta);
-    if (previous && previous.manifest.version !== generation) {
+    const meta: Meta = { manifest, chunks: n, bytes: bytes.length, gen: generation, hot };
+    await this.storage.put("snapshot:meta", meta);
+    if (previous) {
       const old = Array.from(
         { length: previous.chunks },
-        (_, i) => `snapshot:${previous.manifest.version}:${i}`,
+        (_, i) => `snapshot:${generationOf(previous)}:${i}`,
       );
-      await this.storage.delete(old);
+      // storage.delete takes at most 128 keys at once
+      for (let i = 0; i < old.length; i += 128) await this.storage.delete(old.slice(i, i + 128));
     }
   }
 }
