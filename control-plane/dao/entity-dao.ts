@@ -1,15 +1,6 @@
 import { and, arrayContains, arrayOverlaps, asc, eq, getTableName, gt, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
-import {
-  foreignKeyViolation,
-  invalidOffset,
-  invalidSize,
-  type KongError,
-  primaryKeyViolation,
-  referencedByOthers,
-  schemaViolation,
-  uniqueViolation,
-} from "../../shared/schema/errors";
+import { invalidOffset, invalidSize, type KongError, schemaViolation } from "../../shared/schema/errors";
 import type { TagsFilter } from "../../shared/schema/tags-filter";
 import type { EntitySchema } from "../../shared/schema/types";
 import {
@@ -23,12 +14,7 @@ import {
 import { err, ok, type Result } from "../../shared/util/result";
 import type { Db, Tx } from "../db/client";
 import { configVersion } from "../db/schema";
-import {
-  PG_FOREIGN_KEY_VIOLATION,
-  PG_PROGRAM_LIMIT_EXCEEDED,
-  PG_UNIQUE_VIOLATION,
-  pgError,
-} from "./db-errors";
+import { kongErrorOf } from "./db-errors";
 
 export type Entity = Record<string, unknown> & { id: string };
 
@@ -189,7 +175,7 @@ export class EntityDao {
 
   /** Maps a database error raised by this entity's rows to Kong's, if it is one Kong names. */
   kongErrorFor(e: unknown, entity: Record<string, unknown>): KongError | undefined {
-    return this.mapError(e, entity);
+    return kongErrorOf(e, entity, this);
   }
 
   /** Tells the cluster a write committed outside this DAO's own transactions. */
@@ -534,56 +520,12 @@ export class EntityDao {
         return out;
       });
     } catch (e) {
-      const mapped = this.mapError(e, entity);
+      const mapped = kongErrorOf(e, entity, this);
       if (mapped) return err(mapped);
       throw e;
     }
     this.onCommit();
     return ok(value);
-  }
-
-  private mapError(e: unknown, entity: Record<string, unknown>): KongError | undefined {
-    const pg = pgError(e);
-    if (!pg) return undefined;
-    if (pg.code === PG_UNIQUE_VIOLATION) {
-      const column = (f: string) => this.fks.find((k) => k.field === f)?.column ?? f;
-      const together = (this.opts.uniqueTogether ?? []).find((fields) =>
-        fields.every((f) => pg.constraint?.includes(`_${column(f)}_`)),
-      );
-      if (together) return uniqueViolation(Object.fromEntries(together.map((f) => [f, entity[f] ?? null])));
-      const field = (this.opts.unique ?? []).find((f) => pg.constraint?.includes(`_${f}_`));
-      if (field) return uniqueViolation({ [field]: entity[field] });
-      return primaryKeyViolation({ id: entity.id });
-    }
-    if (pg.code === PG_PROGRAM_LIMIT_EXCEEDED) {
-      // a unique field's value too large for its index: a Postgres b-tree entry holds at most
-      // 2704 bytes (after compression); the error names the index only up to a page's 8 kB
-      const fields = [...(this.opts.unique ?? []), ...(this.opts.uniqueTogether ?? []).flat()];
-      const length = (f: string) => {
-        const v = entity[f];
-        return typeof v === "string" ? v.length : 0;
-      };
-      const index = /for index "([^"]+)"/.exec(pg.message)?.[1];
-      // the fields the named index covers (all unique ones when it is not named): the longest value
-      const covered = fields.filter(
-        (f) => index === undefined || index.includes(`_${this.fks.find((k) => k.field === f)?.column ?? f}_`),
-      );
-      const field = covered.filter((f) => length(f) > 0).sort((a, b) => length(b) - length(a))[0];
-      const why = "too long to be kept unique (an index holds 2704 bytes)";
-      return schemaViolation(field ? { [field]: why } : { "@entity": [`a value is ${why}`] });
-    }
-    if (pg.code === PG_FOREIGN_KEY_VIOLATION) {
-      if (pg.detail?.includes("is still referenced")) {
-        const referrer = (this.opts.referrers ?? []).find((r) => pg.detail?.includes(`"${r}"`));
-        return referencedByOthers(this.name, referrer ?? "routes");
-      }
-      const fk = this.fks.find((f) => pg.constraint?.includes(`_${f.column}_`));
-      if (fk) {
-        const ref = entity[fk.field] as { id: string };
-        return foreignKeyViolation(fk.field, { id: ref?.id }, fk.references);
-      }
-    }
-    return undefined;
   }
 }
 
