@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
+import { type LocalDp, startLocalDp } from "../../cli/local-dp";
 import { snapshotFrames } from "../../shared/cluster/snapshot-frames";
+import { freePort } from "./ports";
 
 export type FakeCp = {
   url: string;
@@ -50,4 +52,29 @@ export async function startFakeCp(): Promise<FakeCp> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   cp.url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
   return cp;
+}
+
+/**
+ * An edge DP in workerd holding the cluster certificate `certs`, connected to `cp`, whose isolates
+ * check for a new config every 50 ms and which keeps no KV cache, unless `bindings` say otherwise.
+ */
+export async function startDpFor(
+  cp: FakeCp,
+  certs: { certPem: string; keyPem: string },
+  prefix: string,
+  bindings: Record<string, string> = {},
+): Promise<LocalDp> {
+  return startLocalDp({
+    prefix,
+    host: "127.0.0.1",
+    port: await freePort(),
+    bindings: {
+      KONG_CLUSTER_CERT: certs.certPem,
+      KONG_CLUSTER_CERT_KEY: certs.keyPem,
+      KONG_CLUSTER_CONTROL_PLANE: cp.url,
+      KONG_CONFIG_CHECK_INTERVAL: "0.05",
+      KONG_DATA_PLANE_CONFIG_CACHE_MODE: "off",
+      ...bindings,
+    },
+  });
 }

@@ -6,7 +6,7 @@ import { type LocalDp, startLocalDp } from "../../cli/local-dp";
 import { openSnapshot } from "../../shared/snapshot/codec";
 import { clusterCertificate } from "../helpers/certs";
 import { route, service, snapshotOf } from "../helpers/config-builder";
-import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
+import { type FakeCp, startDpFor, startFakeCp } from "../helpers/fake-cp";
 import { freePort } from "../helpers/ports";
 import { startUpstream } from "../helpers/upstream";
 import { waitFor } from "../helpers/wait";
@@ -140,18 +140,8 @@ describe("edge DP with a bundled declarative config", () => {
     const certs = await clusterCertificate(dir);
     const cp = await startFakeCp();
     const upstream = await startUpstream();
-    const dp = await startLocalDp({
-      prefix: dir,
-      host: "127.0.0.1",
-      port: await freePort(),
-      bindings: {
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_CLUSTER_CONTROL_PLANE: cp.url,
-        KONG_CONFIG_CHECK_INTERVAL: "0.05",
-        KONG_DATA_PLANE_CONFIG_CACHE_MODE: "off",
-        KONG_DECLARATIVE_CONFIG_STRING: `_format_version: "3.0"\nservices:\n  - name: bundled\n    url: ${upstream.url}\n    routes:\n      - paths: [/bundled]\n`,
-      },
+    const dp = await startDpFor(cp, certs, dir, {
+      KONG_DECLARATIVE_CONFIG_STRING: `_format_version: "3.0"\nservices:\n  - name: bundled\n    url: ${upstream.url}\n    routes:\n      - paths: [/bundled]\n`,
     });
     const status = async (path: string) => {
       const r = await fetch(`${dp.url}${path}`);

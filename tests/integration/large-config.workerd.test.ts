@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalDp, startLocalDp } from "../../cli/local-dp";
+import type { LocalDp } from "../../cli/local-dp";
 import { MAX_CLUSTER_PAYLOAD } from "../../shared/conf/options";
 import { clusterCertificate } from "../helpers/certs";
 import { keyAuthPlugin, route, service, snapshotOf } from "../helpers/config-builder";
-import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
-import { freePort } from "../helpers/ports";
+import { type FakeCp, startDpFor, startFakeCp } from "../helpers/fake-cp";
 import { startUpstream } from "../helpers/upstream";
 import { waitFor } from "../helpers/wait";
 
@@ -59,19 +58,7 @@ describe("the large config on an edge DP", () => {
     await dp?.close();
     rmSync(join(dir, "dp"), { recursive: true, force: true });
     cp.sockets.length = 0;
-    dp = await startLocalDp({
-      prefix: dir,
-      host: "127.0.0.1",
-      port: await freePort(),
-      bindings: {
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_CLUSTER_CONTROL_PLANE: cp.url,
-        KONG_CONFIG_CHECK_INTERVAL: "0.05",
-        KONG_DATA_PLANE_CONFIG_CACHE_MODE: "off",
-        ...bindings,
-      },
-    });
+    dp = await startDpFor(cp, certs, dir, bindings);
     await waitFor("the DP to connect", () => (cp.sockets.length ? true : undefined));
   };
   /** The DP node's status once it serves config `version` (a large one takes seconds to store). */

@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalDp, startLocalDp } from "../../cli/local-dp";
+import type { LocalDp } from "../../cli/local-dp";
 import { clusterCertificate } from "../helpers/certs";
 import { keyAuthPlugin, route, service, snapshotOf } from "../helpers/config-builder";
-import { type FakeCp, startFakeCp } from "../helpers/fake-cp";
-import { freePort } from "../helpers/ports";
+import { type FakeCp, startDpFor, startFakeCp } from "../helpers/fake-cp";
 import { startUpstream } from "../helpers/upstream";
 import { waitFor } from "../helpers/wait";
 
@@ -29,19 +28,10 @@ describe("lookups in the DP node's storage across configs", () => {
     certs = await clusterCertificate(dir);
     cp = await startFakeCp();
     upstream = await startUpstream();
-    dp = await startLocalDp({
-      prefix: dir,
-      host: "127.0.0.1",
-      port: await freePort(),
-      bindings: {
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_CLUSTER_CONTROL_PLANE: cp.url,
-        // the isolate keeps the config it loaded first for the whole test
-        KONG_CONFIG_CHECK_INTERVAL: "3600",
-        KONG_DATA_PLANE_CONFIG_CACHE_MODE: "off",
-        KONG_DATA_PLANE_CONSUMERS_IN_MEMORY: "1",
-      },
+    dp = await startDpFor(cp, certs, dir, {
+      // the isolate keeps the config it loaded first for the whole test
+      KONG_CONFIG_CHECK_INTERVAL: "3600",
+      KONG_DATA_PLANE_CONSUMERS_IN_MEMORY: "1",
     });
     await waitFor("the DP to connect", () => (cp.sockets.length ? true : undefined));
   }, 60_000);
