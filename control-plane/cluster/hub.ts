@@ -1,7 +1,7 @@
 import { checkPlugins, checkVersion, type Incompatible } from "../../shared/cluster/compat";
 import { type ReplayStore, verifyHandshake } from "../../shared/cluster/handshake";
 import { type BasicInfo, PING_WAIT, parseDpMessage } from "../../shared/cluster/messages";
-import { snapshotFrames } from "../../shared/cluster/snapshot-frames";
+import { framesFor, MAX_MESSAGE } from "../../shared/cluster/snapshot-frames";
 import type { TrustPolicy } from "../../shared/cluster/trust";
 import type { MetricsWire } from "../../shared/metrics/metric-set";
 import { isUuid } from "../../shared/schema/validate";
@@ -252,9 +252,14 @@ export class Hub {
     session.incompatible = undefined;
     try {
       // in frames to a DP that takes them; whole (as before frames) to one that does not say so
-      if (session.basicInfo?.snapshot_frames) {
-        for (const frame of snapshotFrames(snapshot.bytes)) session.socket.send(frame);
-      } else session.socket.send(snapshot.bytes);
+      const frames = framesFor(snapshot.bytes, session.basicInfo?.snapshot_frames === true);
+      if (!frames) {
+        this.opts.log(
+          `[lintel] cluster: unable to send updated configuration to ${session.nodeId}: ${snapshot.bytes.length} bytes is more than one message carries (${MAX_MESSAGE}), and this data plane does not take snapshots in frames; upgrade it`,
+        );
+        return;
+      }
+      for (const frame of frames) session.socket.send(frame);
     } catch (e) {
       this.opts.log(`[lintel] cluster: sending to ${session.nodeId} failed: ${e}`);
     }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Assembled, SNAPSHOT_FRAME, SnapshotAssembler, snapshotFrames } from "./snapshot-frames";
+import {
+  type Assembled,
+  framesFor,
+  MAX_MESSAGE,
+  SNAPSHOT_FRAME,
+  SnapshotAssembler,
+  snapshotFrames,
+} from "./snapshot-frames";
 
 function bytesOf(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
@@ -87,5 +94,19 @@ describe("snapshot frames", () => {
       { refused: { reason: "malformed", detail: "a snapshot's frames ended early" } },
       { snapshot: whole },
     ]);
+  });
+
+  it("sends a DP that does not take frames each snapshot whole, and none over one message", () => {
+    const small = bytesOf(10);
+    expect(framesFor(small, false)).toEqual([small]);
+    expect(framesFor(small, true)).toEqual([small]);
+    const big = new Uint8Array(MAX_MESSAGE + 1);
+    expect(framesFor(big, false)).toBeUndefined();
+    // its header, then its frames
+    expect(framesFor(big, true)?.length).toBe(1 + Math.ceil((MAX_MESSAGE + 1) / SNAPSHOT_FRAME));
+    const whole = new Uint8Array(MAX_MESSAGE);
+    const one = framesFor(whole, false);
+    expect(one).toHaveLength(1);
+    expect(one?.[0]).toBe(whole);
   });
 });

@@ -9,6 +9,9 @@
 /** The most bytes of a snapshot in one frame. */
 export const SNAPSHOT_FRAME = 1024 * 1024;
 
+/** The largest WebSocket message a Worker receives. */
+export const MAX_MESSAGE = 32 * 1024 * 1024;
+
 /** CP → DP, before the binary frames of a snapshot larger than one frame. */
 export type SnapshotHeader = { type: "snapshot"; bytes: number };
 
@@ -22,6 +25,15 @@ export function snapshotFrames(bytes: Uint8Array): Array<string | Uint8Array> {
     frames.push(bytes.subarray(at, at + SNAPSHOT_FRAME));
   }
   return frames;
+}
+
+/**
+ * What carries `bytes` to a DP: frames when it takes them, else one message when one can carry
+ * them (a DP from before frames), else nothing (undefined).
+ */
+export function framesFor(bytes: Uint8Array, takesFrames: boolean): Array<string | Uint8Array> | undefined {
+  if (takesFrames) return snapshotFrames(bytes);
+  return bytes.length <= MAX_MESSAGE ? [bytes] : undefined;
 }
 
 /** What a frame completes: a snapshot, or the refusal of one (its frames are then let go by). */
