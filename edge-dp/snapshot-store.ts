@@ -39,8 +39,10 @@ export class SnapshotStore {
     if (!meta) return undefined;
     const generation = generationOf(meta);
     const end = hot && meta.hot !== undefined ? meta.hot : meta.bytes;
-    const count = hot && meta.hot !== undefined ? Math.ceil(end / CHUNK_BYTES) : meta.chunks;
-    const keys = Array.from({ length: count }, (_, i) => `snapshot:${generation}:${i}`);
+    const keys = Array.from(
+      { length: Math.ceil(end / CHUNK_BYTES) },
+      (_, i) => `snapshot:${generation}:${i}`,
+    );
     // storage.get takes at most 128 keys at once
     const chunks: Array<Uint8Array | undefined> = [];
     for (let i = 0; i < keys.length; i += 128) {

@@ -49,8 +49,8 @@ export function kongErrorOf(
 ): KongError | undefined {
   const pg = pgError(e);
   if (!pg) return undefined;
+  const column = (f: string) => dao.fks.find((k) => k.field === f)?.column ?? f;
   if (pg.code === PG_UNIQUE_VIOLATION) {
-    const column = (f: string) => dao.fks.find((k) => k.field === f)?.column ?? f;
     const together = (dao.opts.uniqueTogether ?? []).find((fields) =>
       fields.every((f) => pg.constraint?.includes(`_${column(f)}_`)),
     );
@@ -69,9 +69,7 @@ export function kongErrorOf(
     };
     const index = /for index "([^"]+)"/.exec(pg.message)?.[1];
     // the fields the named index covers (all unique ones when it is not named): the longest value
-    const covered = fields.filter(
-      (f) => index === undefined || index.includes(`_${dao.fks.find((k) => k.field === f)?.column ?? f}_`),
-    );
+    const covered = fields.filter((f) => index === undefined || index.includes(`_${column(f)}_`));
     const field = covered.filter((f) => length(f) > 0).sort((a, b) => length(b) - length(a))[0];
     const why = "too long to be kept unique (an index holds 2704 bytes)";
     return schemaViolation(field ? { [field]: why } : { "@entity": [`a value is ${why}`] });
