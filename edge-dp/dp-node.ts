@@ -304,34 +304,31 @@ export class DataPlaneNode extends DurableObject<Env> {
       const data = event.data;
       this.reading = this.reading
         .then(async () => {
+          // frames still arriving on a connection given up belong to a stream out of step
+          if (this.socket !== ws) return;
           const got = typeof data === "string" ? frames.text(data) : frames.binary(await binaryFrame(data));
           // a newer snapshot is on its way: the one waiting would be superseded when it is whole
           if (frames.assembling) this.next = undefined;
           if (!got) return;
-          if ("refused" in got) this.refuse(got.refused);
-          else this.offer(got.snapshot, conf);
+          if (!("refused" in got)) return this.offer(got.snapshot, conf);
+          this.refuse(got.refused);
+          if (got.refused.reason === "malformed") this.startOver(ws, got.refused.detail);
         })
         .catch((e) =>
-          console.error(`[lintel] dp: reading a frame failed: ${e instanceof Error ? e.message : e}`),
+          this.startOver(ws, `a frame could not be read (${e instanceof Error ? e.message : e})`),
         );
       this.ctx.waitUntil(this.reading);
     });
-    const lost = (why: string, clean: boolean) => {
-      if (this.socket !== ws) return;
-      this.socket = undefined;
-      this.attempts++;
-      const delay = reconnectDelay(this.attempts);
-      this.nextDialAt = Date.now() + delay;
-      const message = `[lintel] dp: connection to the control plane ${why}; reconnecting in ${(delay / 1000).toFixed(1)} s`;
-      // a CP that says goodbye (it is stopping or restarting) is no error (Kong: 02-start_stop_spec.lua:219)
-      if (clean) console.log(message);
-      else console.error(message);
-      this.ctx.waitUntil(this.ctx.storage.setAlarm(this.nextDialAt));
-    };
     ws.addEventListener("close", (e) =>
-      lost(`closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`, e.code === 1000 || e.code === 1001),
+      this.lost(
+        ws,
+        `closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`,
+        e.code === 1000 || e.code === 1001,
+      ),
     );
-    ws.addEventListener("error", (e) => lost(`lost (${(e as ErrorEvent).message ?? "error"})`, false));
+    ws.addEventListener("error", (e) =>
+      this.lost(ws, `lost (${(e as ErrorEvent).message ?? "error"})`, false),
+    );
     const labels = Object.keys(conf.cluster_dp_labels).length ? conf.cluster_dp_labels : undefined;
     ws.send(
       JSON.stringify({
@@ -344,6 +341,34 @@ export class DataPlaneNode extends DurableObject<Env> {
     );
     this.ping();
     console.log(`[lintel] dp: connected to the control plane at ${url.host} as ${this.nodeId}`);
+  }
+
+  /** The connection `ws` is gone: the next dial waits out the back-off (the alarm makes it). */
+  private lost(ws: WebSocket, why: string, clean: boolean): void {
+    if (this.socket !== ws) return;
+    this.socket = undefined;
+    this.attempts++;
+    const delay = reconnectDelay(this.attempts);
+    this.nextDialAt = Date.now() + delay;
+    const message = `[lintel] dp: connection to the control plane ${why}; reconnecting in ${(delay / 1000).toFixed(1)} s`;
+    // a CP that says goodbye (it is stopping or restarting) is no error (Kong: 02-start_stop_spec.lua:219)
+    if (clean) console.log(message);
+    else console.error(message);
+    this.ctx.waitUntil(this.ctx.storage.setAlarm(this.nextDialAt));
+  }
+
+  /**
+   * The snapshots on `ws` are out of step (frames longer than announced, cut short, unreadable):
+   * the one the CP sent last may be lost, and with it a snapshot waiting behind it. The connection
+   * is given up and made again, and the CP sends its current config on the new one.
+   */
+  private startOver(ws: WebSocket, why: string): void {
+    this.lost(ws, `out of step (${why})`, false);
+    try {
+      ws.close(1002, "snapshot frames out of step");
+    } catch {
+      // already closed
+    }
   }
 
   private ping(error?: Ping["error"]): void {

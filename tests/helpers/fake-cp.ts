@@ -11,6 +11,8 @@ export type FakeCp = {
   /** Text frames received from DPs, parsed. */
   messages: Array<Record<string, unknown>>;
   sockets: WebSocket[];
+  /** Sent to every DP that greets (basic_info), as a real CP sends its current config. */
+  current?: Uint8Array;
   send(bytes: Uint8Array): void;
   close(): Promise<void>;
 };
@@ -46,6 +48,8 @@ export async function startFakeCp(): Promise<FakeCp> {
     ws.on("message", (data) => {
       const m = JSON.parse(data.toString()) as Record<string, unknown>;
       cp.messages.push(m);
+      if (m.type === "basic_info" && cp.current)
+        for (const frame of snapshotFrames(cp.current)) ws.send(frame);
       if (m.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
     });
   });

@@ -178,6 +178,35 @@ describe("edge DP node in workerd", () => {
     expect(await status("/never")).toBe(404);
   });
 
+  it("starts the connection over when a snapshot's frames are out of step, and takes the config the CP sends on the new one", async () => {
+    const svc = service({ url: upstream.url });
+    const next = await snapshotOf(
+      cluster,
+      9,
+      [svc],
+      [route({ paths: ["/dp"] }, svc.id), route({ paths: ["/again"] }, svc.id)],
+    );
+    const handshakes = cp.handshakes.length;
+    // announced shorter than the frame that follows: the node cannot tell where the next snapshot starts
+    for (const ws of cp.sockets.filter((s) => s.readyState === s.OPEN)) {
+      ws.send(JSON.stringify({ type: "snapshot", bytes: 16 }));
+      ws.send(next.bytes);
+    }
+    await waitFor("the refusal", () => (lastPing()?.error?.reason === "malformed" ? true : undefined));
+    cp.current = next.bytes;
+    try {
+      await waitFor("the DP to reconnect", () => (cp.handshakes.length > handshakes ? true : undefined), {
+        timeoutMs: 20_000,
+      });
+      await waitFor("the config sent on the new connection", async () =>
+        (await status("/again/x")) === 200 ? true : undefined,
+      );
+      expect(lastPing()?.config_hash).toBe(next.manifest.config_hash);
+    } finally {
+      cp.current = undefined;
+    }
+  });
+
   it("answers an https-only route reached over http with Kong's 426, or its redirect", async () => {
     const svc = service({ url: upstream.url });
     const snap = await snapshotOf(
