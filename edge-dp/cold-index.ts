@@ -102,6 +102,9 @@ export const MAX_COLD_IN_MEMORY = 8 * 1024 * 1024;
 export const storesConsumers = (m: Pick<Manifest, "cold_entities" | "cold_size">, inMemory: number) =>
   (m.cold_entities ?? 0) > inMemory || (m.cold_size ?? 0) > MAX_COLD_IN_MEMORY;
 
+/** Entities indexed between two turns of the node's event loop. */
+const INDEX_BATCH = 2000;
+
 /**
  * Verifies a snapshot as the DP node does before keeping it, every section; when the config
  * keeps its consumers and credentials in storage (over `inMemory`), they are indexed as they are
@@ -121,7 +124,12 @@ export async function openAndIndex(
   }
   const started = Date.now();
   const build = index.begin();
-  const opened = await readSections(head.value, (type, entity) => build.add(type, entity));
+  let added = 0;
+  const opened = await readSections(head.value, async (type, entity) => {
+    build.add(type, entity);
+    // the node's other events (isolates' calls, the CP's next frames) are taken in between
+    if (++added % INDEX_BATCH === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  });
   if (opened.ok) {
     build.commit(manifest.config_hash);
     console.log(

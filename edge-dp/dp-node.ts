@@ -295,6 +295,8 @@ export class DataPlaneNode extends DurableObject<Env> {
     const ws = res.webSocket;
     if (!ws) throw new Error(`control plane answered ${res.status} to the cluster handshake`);
     ws.accept();
+    // binary frames as ArrayBuffers: a Blob would hold each frame once more, and be read async
+    ws.binaryType = "arraybuffer";
     this.socket = ws;
     this.attempts = 0;
     // a snapshot larger than one frame comes in several, after a header: put back together in
@@ -476,7 +478,7 @@ export class DataPlaneNode extends DurableObject<Env> {
   }
 }
 
-/** A binary frame's bytes: workerd hands client sockets' frames over as a Blob, others as an ArrayBuffer. */
+/** A binary frame's bytes: an ArrayBuffer as the socket asks for them (binaryType), a Blob from a runtime that ignores that. */
 async function binaryFrame(data: unknown): Promise<Uint8Array> {
   if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
   if (data instanceof ArrayBuffer) return new Uint8Array(data);

@@ -1,4 +1,4 @@
-import { buf, utf8 } from "../util/bytes";
+import { streamOf, utf8 } from "../util/bytes";
 
 /**
  * The entity types of a snapshot's cold section: consumers and what belongs to them. In a large
@@ -45,8 +45,7 @@ export async function readCold(
   limit: number,
   each: (type: ColdType, entity: Record<string, unknown>) => void | Promise<void>,
 ): Promise<{ entities: number } | { error: string }> {
-  const reader = new Blob([buf(gz)])
-    .stream()
+  const reader = streamOf(gz)
     .pipeThrough(new DecompressionStream("gzip"))
     .pipeThrough(new TextDecoderStream())
     .getReader();

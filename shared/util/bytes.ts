@@ -46,9 +46,30 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", buf(bytes))));
 }
 
+/** The most bytes `streamOf` hands over at once. */
+const STREAM_PIECE = 64 * 1024;
+
+/**
+ * `bytes` as a stream, in pieces that are views of it, each read when the reader asks for it: a
+ * Blob would first copy them whole (a large snapshot's cold section held twice while inflated).
+ */
+export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let at = 0;
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (at >= bytes.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(buf(bytes.subarray(at, at + STREAM_PIECE)));
+      at += STREAM_PIECE;
+    },
+  });
+}
+
 async function pipeThrough(bytes: Uint8Array, stream: CompressionStream | DecompressionStream) {
   const chunks: Uint8Array[] = [];
-  const reader = new Blob([buf(bytes)]).stream().pipeThrough(stream).getReader();
+  const reader = streamOf(bytes).pipeThrough(stream).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -68,7 +89,7 @@ export function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 export async function gunzip(bytes: Uint8Array, limit: number): Promise<Uint8Array | undefined> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = new Blob([buf(bytes)]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+  const reader = streamOf(bytes).pipeThrough(new DecompressionStream("gzip")).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
