@@ -70,7 +70,7 @@ export async function proxy(
 
   // Kong's access phase: plugins may identify the consumer, change the request or answer it
   let plugged: Awaited<ReturnType<typeof runPlugins>> | undefined;
-  if (config && config.plugins.names.length > 0) {
+  if (config?.plugins.mayRun(match.route.id, service?.id)) {
     plugged = await runPlugins(
       request,
       url,

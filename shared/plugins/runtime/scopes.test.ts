@@ -49,4 +49,21 @@ describe("plugin scopes (Kong's precedence)", () => {
     expect(tag(s, "r", "s", "")).toBeUndefined();
     expect(tag(s, "r", "s", "c")).toBe("consumer");
   });
+
+  it("tells whether any plugin may run on a route: one on it, on its service or global, not one for a consumer alone", () => {
+    const onRoute = scopes(plugin("route", { route: "r" }), plugin("consumer", { consumer: "c" }));
+    expect(onRoute.mayRun("r", "s")).toBe(true);
+    expect(onRoute.mayRun("other", "s")).toBe(false);
+    expect(onRoute.mayRun("other", undefined)).toBe(false);
+    const onService = scopes(
+      plugin("route+service", { route: "r", service: "s" }),
+      plugin("service", { service: "t" }),
+    );
+    expect(onService.mayRun("r", "x")).toBe(true);
+    expect(onService.mayRun("q", "t")).toBe(true);
+    expect(onService.mayRun("q", "s")).toBe(false);
+    expect(scopes(plugin("global", {})).mayRun("any", undefined)).toBe(true);
+    expect(scopes(plugin("off", { route: "r" }, false)).mayRun("r", "s")).toBe(false);
+    expect(scopes().mayRun("r", "s")).toBe(false);
+  });
 });

@@ -26,10 +26,21 @@ const idOf = (v: PluginRow["route"]) => (v == null ? "" : typeof v === "string" 
  */
 export class PluginScopes {
   private readonly byName = new Map<string, Map<string, ResolvedPlugin>>();
+  /**
+   * Where plugins are configured without a consumer: `g` (global), `r:<route id>`, `s:<service
+   * id>`. A plugin scoped to a consumer runs only once an auth plugin, configured in one of these,
+   * has identified one.
+   */
+  private readonly anchors = new Set<string>();
 
   constructor(config: DeclarativeConfig) {
     for (const p of (config.plugins ?? []) as unknown as PluginRow[]) {
       if (p.enabled === false) continue;
+      if (!idOf(p.consumer)) {
+        this.anchors.add(
+          idOf(p.route) ? `r:${idOf(p.route)}` : idOf(p.service) ? `s:${idOf(p.service)}` : "g",
+        );
+      }
       const key = `${idOf(p.route)}|${idOf(p.service)}|${idOf(p.consumer)}`;
       const map = this.byName.get(p.name) ?? new Map<string, ResolvedPlugin>();
       map.set(key, {
@@ -41,9 +52,16 @@ export class PluginScopes {
     }
   }
 
-  /** The names configured anywhere in this config. */
-  get names(): string[] {
-    return [...this.byName.keys()];
+  /**
+   * Whether any plugin may run on a request matched to `route` (of `service`): none does when no
+   * plugin is global or on either, which spares such requests the plugin pipeline.
+   */
+  mayRun(route: string, service: string | undefined): boolean {
+    return (
+      this.anchors.has("g") ||
+      this.anchors.has(`r:${route}`) ||
+      (!!service && this.anchors.has(`s:${service}`))
+    );
   }
 
   resolve(name: string, route = "", service = "", consumer = ""): ResolvedPlugin | undefined {
