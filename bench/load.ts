@@ -73,7 +73,8 @@ async function nodeClient(url: string, concurrency: number, ms: number): Promise
 
 /**
  * Measures each target in turn, `rounds` times, interleaved so that a noisy neighbour hits every
- * target alike; reports each target's median round.
+ * target alike, each round starting one target further on (no target always first after the
+ * others' load); reports each target's median round.
  */
 export async function compare(
   targets: Record<string, string>,
@@ -81,8 +82,10 @@ export async function compare(
 ): Promise<Record<string, LoadResult>> {
   const client = (await hasWrk()) ? wrk : nodeClient;
   const results: Record<string, LoadResult[]> = {};
+  const entries = Object.entries(targets);
   for (let round = 0; round < opts.rounds; round++) {
-    for (const [name, url] of Object.entries(targets)) {
+    const order = [...entries.slice(round % entries.length), ...entries.slice(0, round % entries.length)];
+    for (const [name, url] of order) {
       const r = await client(url, opts.concurrency, opts.ms);
       results[name] = [...(results[name] ?? []), r];
     }

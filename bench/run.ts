@@ -8,7 +8,7 @@ import { ensureClusterCertificates } from "../cli/node-options";
 import { createDaos } from "../control-plane/dao";
 import { startControlPlane } from "../control-plane/node/control-plane";
 import { loadClusterIdentity } from "../shared/cluster/keys";
-import { parseConf } from "../shared/conf/options";
+import { MAX_CLUSTER_PAYLOAD, parseConf } from "../shared/conf/options";
 import { LINTEL_VERSION } from "../shared/version";
 import { startManagedCp } from "../tests/helpers/managed-cp";
 import { startPgWebSocketRelay } from "../tests/helpers/pg-websocket-relay";
@@ -16,6 +16,7 @@ import { freePort } from "../tests/helpers/ports";
 import { freshPostgres } from "../tests/helpers/postgres";
 import { startUpstream } from "../tests/helpers/upstream";
 import { measureColdStart } from "./cold-start";
+import { benchIsolateHeap, largestCase } from "./isolate-heap";
 import { compare, median, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
 import { benchRouter } from "./router";
@@ -260,6 +261,19 @@ const snapshotRows = await benchSnapshots(
   log,
 );
 await snapshotPg.drop();
+
+log("isolate heap in workerd: each snapshot taken by a fresh DP");
+// a route of every size's config behind key-auth (bench/snapshot.ts: key-auth on odd routes)
+const probe = { path: "/s1", host: "api1.example.com" };
+const heapRows = await benchIsolateHeap(
+  [
+    ...snapshotRows.map((r) => ({ label: `${r.entities} entities`, sealed: r.sealed })),
+    await largestCase(identity.value, probe),
+  ],
+  certs,
+  probe,
+  log,
+);
 await upstream.close();
 rmSync(dir, { recursive: true, force: true });
 
@@ -419,6 +433,21 @@ rest alone; the node reads the cold section one entity at a time into SQLite:
 | entities | isolate: open ms (hot section only) | isolate: compile ms | isolate heap MiB | ratio to all in memory | node: read the cold section ms |
 |---|---|---|---|---|---|
 ${snapshotRows.map((r) => `| ${r.entities} | ${f(r.hotOpenMs)} | ${f(r.hotCompileMs)} | ${mb(r.hotHeapBytes)} | ${f(r.hotHeapBytes / r.heapBytes)} | ${f(r.coldReadMs)} |`).join("\n")}
+
+The same snapshots taken by a DP in workerd, each by a fresh one, its isolate's memory read through
+workerd's inspector (\`bench/isolate-heap.ts\`): JS objects and the memory behind ArrayBuffers (outside
+V8's heap, counted by an isolate's limit all the same), after a full collection before any config (the
+baseline) and once the config is served. Last, the most seen in use while the config was taken:
+sampled between tasks every few milliseconds, garbage included (workerd runs here without a memory
+limit, so V8 collects late; what stays alive is the column before). Locally the DP node runs in the
+same isolate as the Worker, so these count both. The last row is a snapshot near the largest
+\`cluster_max_payload\` (${mb(MAX_CLUSTER_PAYLOAD)} MiB), which the node holds whole while it takes it.
+
+| config | sent MiB | consumers in the node | baseline: JS + buffers MiB | with the config: JS MiB | buffers MiB | ratio to the baseline | most seen while taking it MiB |
+|---|---|---|---|---|---|---|---|
+${heapRows.map((r) => `| ${r.label} | ${mb(r.bytes)} | ${r.stored ? "yes" : "no"} | ${mb(r.empty.jsBytes + r.empty.bufferBytes)} | ${mb(r.taken.jsBytes)} | ${mb(r.taken.bufferBytes)} | ${f((r.taken.jsBytes + r.taken.bufferBytes) / (r.empty.jsBytes + r.empty.bufferBytes))} | ${mb(r.peakBytes)} |`).join("\n")}
+
+Target (DESIGN.md): isolate heap ≤ 64 MB at the large case; an isolate has 128 MB.
 `;
 const coldSection = `
 ## Cold start from the KV cache

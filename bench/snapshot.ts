@@ -49,6 +49,8 @@ export type SnapshotRow = {
   segments: number;
   /** What the exporter and builder keep between builds. */
   cacheBytes: number;
+  /** The sealed snapshot, for the benchmarks of a DP in workerd. */
+  sealed: Uint8Array;
 };
 
 setFlagsFromString("--expose-gc");
@@ -206,6 +208,7 @@ export async function benchSnapshots(
       hotHeapBytes,
       coldReadMs,
       ...cp,
+      sealed: sealed.bytes,
     });
   }
   return rows;

@@ -20,6 +20,8 @@ export type LocalDpOptions = {
   verbose?: boolean;
   /** Another Worker entry to run the same way (the benchmark's baseline). */
   entry?: string;
+  /** Serve workerd's inspector (DevTools protocol) on this port: the benchmarks read heaps there. */
+  inspectorPort?: number;
 };
 
 export type NodeStatus = {
@@ -91,6 +93,7 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
     host: opts.host,
     port: opts.port,
     log: new Log(opts.verbose ? LogLevel.DEBUG : LogLevel.INFO),
+    ...(opts.inspectorPort === undefined ? {} : { inspectorPort: opts.inspectorPort }),
   });
   const url = await mf.ready;
   // Wake the DP node so that it connects to the CP before the first request arrives.
