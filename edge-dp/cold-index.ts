@@ -2,6 +2,7 @@ import { consumerKeys } from "../shared/plugins/runtime/consumer-keys";
 import { type OpenError, type OpenOptions, openManifest, readSections } from "../shared/snapshot/codec";
 import type { ColdType } from "../shared/snapshot/cold";
 import type { Manifest } from "../shared/snapshot/envelope";
+import type { Pieces } from "../shared/util/pieces";
 import type { Result } from "../shared/util/result";
 
 /** Rows per INSERT: a statement takes at most 100 bound parameters. */
@@ -111,7 +112,7 @@ const INDEX_BATCH = 2000;
  * read, unless the index already holds this config. Nothing of a refused snapshot is kept.
  */
 export async function openAndIndex(
-  bytes: Uint8Array,
+  bytes: Uint8Array | Pieces,
   opts: OpenOptions,
   index: ColdIndex,
   inMemory: number,

@@ -1,5 +1,6 @@
 import { cacheKey, openCache, sealCache } from "../shared/snapshot/cache-crypto";
 import type { Manifest } from "../shared/snapshot/envelope";
+import { asPieces, joinRange, type Pieces, piecesLength } from "../shared/util/pieces";
 import type { DpConf } from "./env";
 
 /** KV refuses values over 25 MiB; a larger snapshot is not cached (the node's own storage keeps it). */
@@ -31,13 +32,16 @@ export class ConfigCache {
     return this.key;
   }
 
-  async write(bytes: Uint8Array, manifest: Manifest): Promise<void> {
+  async write(snapshot: Uint8Array | Pieces, manifest: Manifest): Promise<void> {
     if (!this.kv || !this.enabled) return;
-    if (bytes.length > KV_VALUE_LIMIT) {
-      console.error(`[lintel] dp: snapshot of ${bytes.length} bytes is over KV's 25 MiB; not cached`);
+    const pieces = asPieces(snapshot);
+    const length = piecesLength(pieces);
+    if (length > KV_VALUE_LIMIT) {
+      console.error(`[lintel] dp: snapshot of ${length} bytes is over KV's 25 MiB; not cached`);
       return;
     }
     const mode = this.conf.data_plane_config_cache_mode === "unencrypted" ? "unencrypted" : "encrypted";
+    const bytes = joinRange(pieces, 0, length);
     let value = bytes;
     if (mode === "encrypted") {
       const key = await this.aesKey();

@@ -10,6 +10,7 @@ import { pluginDefinition } from "../shared/plugins/definitions";
 import { HANDLERS } from "../shared/plugins/runtime/pipeline";
 import { type OpenError, openSnapshot } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
+import type { Pieces } from "../shared/util/pieces";
 import { KONG_VERSION, LINTEL_VERSION } from "../shared/version";
 import { reconnectDelay } from "./backoff";
 import { ColdIndex, openAndIndex, storesConsumers } from "./cold-index";
@@ -70,7 +71,7 @@ export class DataPlaneNode extends DurableObject<Env> {
    * holds at most the snapshot it applies and the next (a large config under many writes would
    * otherwise queue one snapshot per write), and goes straight to the newest.
    */
-  private next: { bytes: Uint8Array; conf: DpConf } | undefined;
+  private next: { bytes: Pieces; conf: DpConf } | undefined;
   private applying: Promise<void> | undefined;
   /** Active health checks of the current config's upstreams, probed from the alarm. */
   private health: ActiveHealth | undefined;
@@ -392,7 +393,7 @@ export class DataPlaneNode extends DurableObject<Env> {
   }
 
   /** Applies a pushed snapshot now, or after the one being applied (replacing any older waiting). */
-  private offer(bytes: Uint8Array, conf: DpConf): void {
+  private offer(bytes: Pieces, conf: DpConf): void {
     this.next = { bytes, conf };
     if (this.applying !== undefined) return;
     this.applying = (async () => {
@@ -422,7 +423,7 @@ export class DataPlaneNode extends DurableObject<Env> {
   }
 
   /** Verifies a pushed snapshot (signature, size, schema, version) before keeping it. */
-  private async apply(bytes: Uint8Array, conf: DpConf): Promise<void> {
+  private async apply(bytes: Pieces, conf: DpConf): Promise<void> {
     await this.indexing;
     const opened = await openAndIndex(
       bytes,

@@ -1,6 +1,7 @@
-import { hotPart } from "../shared/snapshot/codec";
+import { hotEnd, hotPart } from "../shared/snapshot/codec";
 import type { Manifest } from "../shared/snapshot/envelope";
 import { concatBytes } from "../shared/util/bytes";
+import { asPieces, type Pieces, piecesLength, slicePieces } from "../shared/util/pieces";
 
 /** One stored value holds at most this much: SQLite-backed Durable Objects refuse rows over 2 MB. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -56,22 +57,28 @@ export class SnapshotStore {
     return { manifest: meta.manifest, bytes: wanted.length === bytes.length ? bytes : wanted.slice() };
   }
 
-  async write(manifest: Manifest, bytes: Uint8Array): Promise<void> {
+  async write(manifest: Manifest, bytes: Uint8Array | Pieces): Promise<void> {
     const previous = await this.meta();
     // chunks under a number of their own: the current ones stay whole until the meta moves on
     const generation = previous ? generationOf(previous) + 1 : 1;
-    const n = Math.ceil(bytes.length / CHUNK_BYTES);
-    // a few chunks at a time: each is a copy (a view would be stored with all of `bytes`), and
-    // a large snapshot is held once already
+    const pieces = asPieces(bytes);
+    const length = piecesLength(pieces);
+    const n = Math.ceil(length / CHUNK_BYTES);
+    // a few chunks at a time: each a copy unless a frame is that chunk exactly, and a large
+    // snapshot is held once already
     for (let first = 0; first < n; first += PUT_CHUNKS) {
       const chunks: Record<string, Uint8Array> = {};
       for (let i = first; i < Math.min(n, first + PUT_CHUNKS); i++) {
-        chunks[`snapshot:${generation}:${i}`] = bytes.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
+        chunks[`snapshot:${generation}:${i}`] = chunk(
+          pieces,
+          i * CHUNK_BYTES,
+          Math.min(length, (i + 1) * CHUNK_BYTES),
+        );
       }
       await this.storage.put(chunks);
     }
-    const hot = hotPart(bytes, manifest).length;
-    const meta: Meta = { manifest, chunks: n, bytes: bytes.length, gen: generation, hot };
+    const hot = hotEnd(pieces, manifest);
+    const meta: Meta = { manifest, chunks: n, bytes: length, gen: generation, hot };
     await this.storage.put("snapshot:meta", meta);
     if (previous) {
       const old = Array.from(
@@ -82,4 +89,16 @@ export class SnapshotStore {
       for (let i = 0; i < old.length; i += 128) await this.storage.delete(old.slice(i, i + 128));
     }
   }
+}
+
+/**
+ * The bytes [start, end) as one value to store: a piece that is exactly those bytes and its whole
+ * buffer is stored as it is (a frame); anything else is copied, since a view would be stored with
+ * all of the buffer behind it.
+ */
+function chunk(pieces: Pieces, start: number, end: number): Uint8Array {
+  const parts = slicePieces(pieces, start, end);
+  const only = parts.length === 1 ? (parts[0] as Uint8Array) : undefined;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
+  return only ? only.slice() : concatBytes(parts);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { concatBytes } from "../util/bytes";
 import {
   type Assembled,
   framesFor,
@@ -25,7 +26,7 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 const named = (out: Assembled[], names: Record<string, Uint8Array>) =>
   out.map((a) =>
     "snapshot" in a
-      ? { snapshot: Object.keys(names).find((k) => same(names[k] as Uint8Array, a.snapshot)) }
+      ? { snapshot: Object.keys(names).find((k) => same(names[k] as Uint8Array, concatBytes(a.snapshot))) }
       : a,
   );
 
@@ -60,6 +61,11 @@ describe("snapshot frames", () => {
     expect(assembler.assembling).toBe(true);
     const last = feed(assembler, [frames.at(-1) as Uint8Array, '{"type":"pong"}']);
     expect(named(last, { bytes })).toEqual([{ snapshot: "bytes" }]);
+    // the frames themselves, not joined into a copy: the node stores each as one chunk
+    const pieces = (last[0] as { snapshot: Uint8Array[] }).snapshot;
+    pieces.forEach((p, i) => {
+      expect(p).toBe(frames[i + 1]);
+    });
     expect(assembler.assembling).toBe(false);
     // the next snapshot, in one frame, comes through as it is
     const small = bytesOf(10, 7);
@@ -92,7 +98,7 @@ describe("snapshot frames", () => {
       feed(assembler, [header(8), bytesOf(3), header(4), whole.subarray(0, 2), whole.subarray(2)]),
     ).toEqual([
       { refused: { reason: "malformed", detail: "a snapshot's frames ended early" } },
-      { snapshot: whole },
+      { snapshot: [whole.subarray(0, 2), whole.subarray(2)] },
     ]);
   });
 

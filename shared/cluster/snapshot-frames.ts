@@ -36,20 +36,26 @@ export function framesFor(bytes: Uint8Array, takesFrames: boolean): Array<string
   return bytes.length <= MAX_MESSAGE ? [bytes] : undefined;
 }
 
-/** What a frame completes: a snapshot, or the refusal of one (its frames are then let go by). */
+/**
+ * What a frame completes: a snapshot (its frames, end to end), or the refusal of one (its frames
+ * are then let go by).
+ */
 export type Assembled =
-  | { snapshot: Uint8Array }
+  | { snapshot: Uint8Array[] }
   | {
       refused: { reason: "too_large"; size: number; limit: number } | { reason: "malformed"; detail: string };
     };
 
 /**
- * The DP's side: puts a snapshot's frames back together in one buffer of the announced length,
- * refusing one longer than `cluster_max_payload` before its frames arrive.
+ * The DP's side: gathers a snapshot's frames up to the announced length, refusing one longer than
+ * `cluster_max_payload` before its frames arrive. The frames are kept as they came, not joined:
+ * joining would hold the snapshot twice, and each frame is what the node stores as one chunk.
  */
 export class SnapshotAssembler {
-  private buffer: Uint8Array | undefined;
-  /** Bytes of the current snapshot received so far (or, for a refused one, let go by). */
+  /** The frames of the snapshot coming in, and the length announced. */
+  private frames: Uint8Array[] | undefined;
+  private expected = 0;
+  /** Bytes of the current snapshot received so far. */
   private at = 0;
   /** Bytes of a refused snapshot still to let go by. */
   private skipping = 0;
@@ -58,7 +64,7 @@ export class SnapshotAssembler {
 
   /** Whether a snapshot's frames are coming in (announced, not all received). */
   get assembling(): boolean {
-    return this.buffer !== undefined;
+    return this.frames !== undefined;
   }
 
   /** A text frame: a snapshot's header, or undefined for any other message (a pong). */
@@ -70,7 +76,7 @@ export class SnapshotAssembler {
       return undefined;
     }
     if (header?.type !== "snapshot") return undefined;
-    const unfinished = this.buffer !== undefined || this.skipping > 0;
+    const unfinished = this.frames !== undefined || this.skipping > 0;
     this.reset();
     const bytes = header.bytes;
     if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes <= 0) {
@@ -80,7 +86,8 @@ export class SnapshotAssembler {
       this.skipping = bytes;
       return { refused: { reason: "too_large", size: bytes, limit: this.maxPayload } };
     }
-    this.buffer = new Uint8Array(bytes);
+    this.frames = [];
+    this.expected = bytes;
     if (unfinished) {
       // the CP never interleaves snapshots: the one cut short is gone, this one is taken
       return { refused: { reason: "malformed", detail: "a snapshot's frames ended early" } };
@@ -94,21 +101,22 @@ export class SnapshotAssembler {
       this.skipping -= Math.min(this.skipping, frame.length);
       return undefined;
     }
-    const buffer = this.buffer;
-    if (!buffer) return { snapshot: frame };
-    if (this.at + frame.length > buffer.length) {
+    const frames = this.frames;
+    if (!frames) return { snapshot: [frame] };
+    if (this.at + frame.length > this.expected) {
       this.reset();
       return { refused: { reason: "malformed", detail: "a snapshot's frames are longer than announced" } };
     }
-    buffer.set(frame, this.at);
+    frames.push(frame);
     this.at += frame.length;
-    if (this.at < buffer.length) return undefined;
+    if (this.at < this.expected) return undefined;
     this.reset();
-    return { snapshot: buffer };
+    return { snapshot: frames };
   }
 
   private reset(): void {
-    this.buffer = undefined;
+    this.frames = undefined;
+    this.expected = 0;
     this.at = 0;
     this.skipping = 0;
   }

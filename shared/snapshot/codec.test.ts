@@ -158,6 +158,25 @@ describe("snapshot codec", () => {
       error: { reason: "digest_mismatch" },
     });
     expect((await openSnapshot(tampered, { signers, maxPayload: 1 << 20, cold: "skip" })).ok).toBe(true);
+
+    // in pieces, cut anywhere (in the length prefix, the signature, either section), as frames come
+    const cut = (b: Uint8Array, at: number[]) =>
+      [0, ...at, b.length].slice(1).map((end, i, ends) => b.subarray(i ? (ends[i - 1] as number) : 0, end));
+    const end = hotPart(bytes, manifest).length;
+    for (const at of [[2], [10, end - 1], [end], [end + 3, bytes.length - 5], [1, 2, 3, end + 1]]) {
+      const pieces = cut(bytes, at);
+      expect(await openSnapshot(pieces, { signers, maxPayload: 1 << 20 })).toEqual(merged);
+      expect(
+        await openSnapshot(cut(tampered, at), { signers, maxPayload: 1 << 20, cold: "verify" }),
+      ).toMatchObject({
+        ok: false,
+        error: { reason: "digest_mismatch" },
+      });
+    }
+    expect(await openSnapshot(cut(bytes, [end]), { signers, maxPayload: bytes.length - 1 })).toMatchObject({
+      ok: false,
+      error: { reason: "too_large", size: bytes.length },
+    });
   });
 
   it("refuses truncated input", async () => {

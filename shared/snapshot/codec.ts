@@ -11,6 +11,7 @@ import {
   sha256Hex,
   utf8,
 } from "../util/bytes";
+import { asPieces, joinRange, type Pieces, piecesLength, sha256HexOf, slicePieces } from "../util/pieces";
 import { err, ok, type Result } from "../util/result";
 import { type ColdType, coldBytes, readCold, splitCold } from "./cold";
 import { type Envelope, MAX_COLD_JSON, MAX_HOT_JSON, type Manifest } from "./envelope";
@@ -90,10 +91,20 @@ export async function signSections(
 
 /** The bytes of a snapshot without its cold section (what a reader of the hot section needs). */
 export function hotPart(bytes: Uint8Array, manifest: Manifest): Uint8Array {
-  if (manifest.hot_bytes === undefined) return bytes;
-  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
-  return bytes.subarray(0, 4 + n + manifest.hot_bytes);
+  return bytes.subarray(0, hotEnd(bytes, manifest));
 }
+
+/** Where a snapshot's hot part ends (the length prefix, the signature and the hot section). */
+export function hotEnd(bytes: Uint8Array | Pieces, manifest: Manifest): number {
+  const pieces = asPieces(bytes);
+  if (manifest.hot_bytes === undefined) return piecesLength(pieces);
+  return 4 + lengthPrefix(pieces) + manifest.hot_bytes;
+}
+
+const lengthPrefix = (pieces: Pieces): number => {
+  const head = joinRange(pieces, 0, 4);
+  return new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0);
+};
 
 export type OpenError =
   | { reason: "malformed"; detail: string }
@@ -124,19 +135,26 @@ export type OpenOptions = {
   current?: Pick<Manifest, "version" | "epoch" | "created_at">;
 };
 
-/** Reads the manifest after checking its signature; the payload is not inflated. */
+/**
+ * Reads the manifest after checking its signature; the payload is not inflated. `bytes` may be in
+ * pieces (a large snapshot as its frames came): the hot section is then joined, the cold section
+ * left in pieces.
+ */
 export async function openManifest(
-  bytes: Uint8Array,
+  bytes: Uint8Array | Pieces,
   opts: OpenOptions,
-): Promise<Result<{ manifest: Manifest; payload: Uint8Array; cold?: Uint8Array }, OpenError>> {
-  if (bytes.length > opts.maxPayload) {
-    return err({ reason: "too_large", size: bytes.length, limit: opts.maxPayload });
+): Promise<Result<{ manifest: Manifest; payload: Uint8Array; cold?: Pieces }, OpenError>> {
+  const pieces = asPieces(bytes);
+  const total = piecesLength(pieces);
+  if (total > opts.maxPayload) {
+    return err({ reason: "too_large", size: total, limit: opts.maxPayload });
   }
-  if (bytes.length < 4) return err({ reason: "malformed", detail: "shorter than its header" });
-  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
-  if (n > bytes.length - 4) return err({ reason: "malformed", detail: "signature length past the end" });
-  const jws = fromUtf8.decode(bytes.subarray(4, 4 + n));
-  const sections = bytes.subarray(4 + n);
+  if (total < 4) return err({ reason: "malformed", detail: "shorter than its header" });
+  const n = lengthPrefix(pieces);
+  if (n > total - 4) return err({ reason: "malformed", detail: "signature length past the end" });
+  const jws = fromUtf8.decode(joinRange(pieces, 4, 4 + n));
+  const start = 4 + n;
+  const sectionsLength = total - start;
   let alg: string;
   let x5c: Uint8Array[] = [];
   try {
@@ -175,12 +193,13 @@ export async function openManifest(
     return err({ reason: "too_large", size: manifest.cold_size ?? 0, limit: MAX_COLD_JSON, part: "cold" });
   }
   const split = manifest.hot_bytes;
-  if (split !== undefined && (!Number.isInteger(split) || split < 0 || split > sections.length)) {
+  if (split !== undefined && (!Number.isInteger(split) || split < 0 || split > sectionsLength)) {
     return err({ reason: "malformed", detail: "hot section length past the end" });
   }
-  const payload = split === undefined ? sections : sections.subarray(0, split);
+  const payload = joinRange(pieces, start, split === undefined ? total : start + split);
   // a snapshot whose cold section was left off (hotPart) has none to read
-  const cold = split === undefined || split === sections.length ? undefined : sections.subarray(split);
+  const cold =
+    split === undefined || split === sectionsLength ? undefined : slicePieces(pieces, start + split, total);
   const held = opts.current;
   if (held) {
     if (isStale(manifest, held)) {
@@ -204,7 +223,7 @@ export type ColdMode =
 
 /** Verifies and inflates a snapshot. */
 export async function openSnapshot(
-  bytes: Uint8Array,
+  bytes: Uint8Array | Pieces,
   opts: OpenOptions & { cold?: ColdMode },
 ): Promise<Result<{ manifest: Manifest; envelope: Envelope }, OpenError>> {
   const opened = await openManifest(bytes, opts);
@@ -217,7 +236,7 @@ export async function openSnapshot(
  * that looks at the manifest first verifies the signature once).
  */
 export async function readSections(
-  opened: { manifest: Manifest; payload: Uint8Array; cold?: Uint8Array },
+  opened: { manifest: Manifest; payload: Uint8Array; cold?: Pieces },
   coldMode: ColdMode = "merge",
 ): Promise<Result<{ manifest: Manifest; envelope: Envelope }, OpenError>> {
   const { manifest, payload, cold } = opened;
@@ -241,7 +260,7 @@ export async function readSections(
   const mode = coldMode;
   if (mode === "skip" || manifest.hot_bytes === undefined) return ok({ manifest, envelope });
   if (!cold) return err({ reason: "malformed", detail: "the cold section is missing" });
-  if ((await sha256Hex(cold)) !== manifest.cold_sha256) return err({ reason: "digest_mismatch" });
+  if ((await sha256HexOf(cold)) !== manifest.cold_sha256) return err({ reason: "digest_mismatch" });
   if (mode === "verify") return ok({ manifest, envelope });
   const config = envelope.config as unknown as Record<string, unknown[]>;
   const read = await readCold(cold, manifest.cold_size ?? 0, (type, entity) => {

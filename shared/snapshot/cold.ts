@@ -41,7 +41,7 @@ export function splitCold(config: Record<string, unknown>): {
  * Returns how many entities were read, or an error.
  */
 export async function readCold(
-  gz: Uint8Array,
+  gz: Uint8Array | readonly Uint8Array[],
   limit: number,
   each: (type: ColdType, entity: Record<string, unknown>) => void | Promise<void>,
 ): Promise<{ entities: number } | { error: string }> {

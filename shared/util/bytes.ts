@@ -50,19 +50,24 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 const STREAM_PIECE = 64 * 1024;
 
 /**
- * `bytes` as a stream, in pieces that are views of it, each read when the reader asks for it: a
- * Blob would first copy them whole (a large snapshot's cold section held twice while inflated).
+ * `bytes` (one array, or several end to end) as a stream of views of them, each read when the
+ * reader asks for it: a Blob would first copy them whole (a large snapshot's cold section held
+ * twice while inflated).
  */
-export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayBuffer>> {
+export function streamOf(bytes: Uint8Array | readonly Uint8Array[]): ReadableStream<Uint8Array<ArrayBuffer>> {
+  const pieces = bytes instanceof Uint8Array ? [bytes] : bytes;
+  let piece = 0;
   let at = 0;
   return new ReadableStream<Uint8Array<ArrayBuffer>>({
     pull(controller) {
-      if (at >= bytes.length) {
-        controller.close();
-        return;
+      for (let p = pieces[piece]; p; p = pieces[++piece], at = 0) {
+        if (at < p.length) {
+          controller.enqueue(buf(p.subarray(at, at + STREAM_PIECE)));
+          at += STREAM_PIECE;
+          return;
+        }
       }
-      controller.enqueue(buf(bytes.subarray(at, at + STREAM_PIECE)));
-      at += STREAM_PIECE;
+      controller.close();
     },
   });
 }

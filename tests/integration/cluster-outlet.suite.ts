@@ -257,7 +257,7 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
     // the first snapshot may be from before the last writes: the one with every consumer follows
     const whole = await waitFor("the snapshot with every consumer", async () => {
       const assembler = new SnapshotAssembler(48 << 20);
-      let last: Uint8Array | undefined;
+      let last: Uint8Array[] | undefined;
       for (const f of dp.frames) {
         const got = typeof f === "string" ? assembler.text(f) : assembler.binary(new Uint8Array(f));
         if (got && "refused" in got) throw new Error(`frames refused: ${JSON.stringify(got.refused)}`);
@@ -271,7 +271,7 @@ export function clusterOutletSuite(start: () => Promise<ClusterUnderTest>): void
         ? last
         : undefined;
     });
-    expect(whole.length).toBeGreaterThan(2 * SNAPSHOT_FRAME);
+    expect(whole.reduce((n, f) => n + f.length, 0)).toBeGreaterThan(2 * SNAPSHOT_FRAME);
     // each snapshot: its header, then as many frames of at most SNAPSHOT_FRAME as its length takes
     for (let i = 0; i < dp.frames.length; ) {
       const header = JSON.parse(String(dp.frames[i]));
