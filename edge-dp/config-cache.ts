@@ -41,13 +41,14 @@ export class ConfigCache {
       return;
     }
     const mode = this.conf.data_plane_config_cache_mode === "unencrypted" ? "unencrypted" : "encrypted";
-    const bytes = joinRange(pieces, 0, length);
-    let value = bytes;
+    // KV takes one value: a snapshot in frames is joined here (25 MiB at most), and in encrypted
+    // mode only the sealed copy is kept past the encryption
+    let value: Uint8Array;
     if (mode === "encrypted") {
       const key = await this.aesKey();
       if (!key) return;
-      value = await sealCache(key, bytes, manifest.config_hash);
-    }
+      value = await sealCache(key, joinRange(pieces, 0, length), manifest.config_hash);
+    } else value = joinRange(pieces, 0, length);
     // one key for every colo: a node that applied an older push must not replace a newer entry
     const existing = await this.kv.getWithMetadata<Meta>(KEY, "stream");
     await existing.value?.cancel();

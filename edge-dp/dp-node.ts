@@ -308,30 +308,37 @@ export class DataPlaneNode extends DurableObject<Env> {
       this.reading = this.reading
         .then(async () => {
           // frames still arriving on a connection given up belong to a stream out of step
-          if (this.socket !== ws) return;
+          if (this.socket !== ws) return frames.abandon();
           const got = typeof data === "string" ? frames.text(data) : frames.binary(await binaryFrame(data));
           // a newer snapshot is on its way: the one waiting would be superseded when it is whole
           if (frames.assembling) this.next = undefined;
           if (!got) return;
           if (!("refused" in got)) return this.offer(got.snapshot, conf);
           this.refuse(got.refused);
-          if (got.refused.reason === "malformed") this.startOver(ws, got.refused.detail);
+          // out of step, unless the next snapshot's header came early (that one is taken)
+          if (got.refused.reason === "malformed" && !frames.assembling) {
+            frames.abandon();
+            this.startOver(ws, got.refused.detail);
+          }
         })
-        .catch((e) =>
-          this.startOver(ws, `a frame could not be read (${e instanceof Error ? e.message : e})`),
-        );
+        .catch((e) => {
+          frames.abandon();
+          this.startOver(ws, `a frame could not be read (${e instanceof Error ? e.message : e})`);
+        });
       this.ctx.waitUntil(this.reading);
     });
-    ws.addEventListener("close", (e) =>
+    ws.addEventListener("close", (e) => {
+      frames.abandon();
       this.lost(
         ws,
         `closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`,
         e.code === 1000 || e.code === 1001,
-      ),
-    );
-    ws.addEventListener("error", (e) =>
-      this.lost(ws, `lost (${(e as ErrorEvent).message ?? "error"})`, false),
-    );
+      );
+    });
+    ws.addEventListener("error", (e) => {
+      frames.abandon();
+      this.lost(ws, `lost (${(e as ErrorEvent).message ?? "error"})`, false);
+    });
     const labels = Object.keys(conf.cluster_dp_labels).length ? conf.cluster_dp_labels : undefined;
     ws.send(
       JSON.stringify({

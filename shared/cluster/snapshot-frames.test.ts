@@ -72,6 +72,16 @@ describe("snapshot frames", () => {
     expect(named(feed(assembler, [small]), { small })).toEqual([{ snapshot: "small" }]);
   });
 
+  it("lets go of a snapshot's frames when its connection is gone", () => {
+    const assembler = new SnapshotAssembler(1 << 30);
+    feed(assembler, snapshotFrames(bytesOf(2 * SNAPSHOT_FRAME)).slice(0, 2));
+    expect(assembler.assembling).toBe(true);
+    assembler.abandon();
+    expect(assembler.assembling).toBe(false);
+    const small = bytesOf(10, 3);
+    expect(named(feed(assembler, [small]), { small })).toEqual([{ snapshot: "small" }]);
+  });
+
   it("refuses a snapshot over cluster_max_payload from its header, and lets its frames go by", () => {
     const big = bytesOf(2 * SNAPSHOT_FRAME + 1);
     const next = bytesOf(10, 3);

@@ -114,6 +114,11 @@ export class SnapshotAssembler {
     return { snapshot: frames };
   }
 
+  /** Lets go of the frames of a snapshot coming in (its connection is gone). */
+  abandon(): void {
+    this.reset();
+  }
+
   private reset(): void {
     this.frames = undefined;
     this.expected = 0;

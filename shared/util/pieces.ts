@@ -33,9 +33,26 @@ export function joinRange(pieces: Pieces, start: number, end: number): Uint8Arra
   return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
 }
 
-/** SHA-256 of the pieces end to end, in hex: WebCrypto over one piece, step by step over several. */
+/** workerd's streaming digest (`crypto.DigestStream`), where the runtime has it. */
+type DigestStreamClass = new (
+  algorithm: string,
+) => WritableStream<Uint8Array> & { readonly digest: Promise<ArrayBuffer> };
+const DigestStream = (globalThis as { crypto?: { DigestStream?: DigestStreamClass } }).crypto?.DigestStream;
+
+/**
+ * SHA-256 of the pieces end to end, in hex: WebCrypto over one piece; over several, the runtime's
+ * streaming digest where it has one (native, and it lets other events in between pieces), else
+ * step by step in JavaScript.
+ */
 export async function sha256HexOf(pieces: Pieces): Promise<string> {
   if (pieces.length === 1) return sha256Hex(pieces[0] as Uint8Array);
+  if (DigestStream) {
+    const stream = new DigestStream("SHA-256");
+    const writer = stream.getWriter();
+    for (const p of pieces) await writer.write(p);
+    await writer.close();
+    return toHex(new Uint8Array(await stream.digest));
+  }
   const hash = sha256.create();
   for (const p of pieces) hash.update(p);
   return toHex(hash.digest());
