@@ -40,7 +40,8 @@ export async function proxy(
   request: Request,
   config: CompiledConfig | undefined,
   conf: Pick<DpConf, "headers" | "headers_upstream" | "trusted_ips" | "real_ip_header" | "real_ip_recursive">,
-  edge: EdgeServices,
+  /** What plugins use at the edge; made only for a request that runs plugins. */
+  edge: () => EdgeServices,
 ): Promise<Response> {
   const started = Date.now();
   const id = requestId();
@@ -70,7 +71,9 @@ export async function proxy(
 
   // Kong's access phase: plugins may identify the consumer, change the request or answer it
   let plugged: Awaited<ReturnType<typeof runPlugins>> | undefined;
+  let services: EdgeServices | undefined;
   if (config?.plugins.mayRun(match.route.id, service?.id)) {
+    services = edge();
     plugged = await runPlugins(
       request,
       url,
@@ -81,7 +84,7 @@ export async function proxy(
       match.route.id,
       service?.id,
       config,
-      edge,
+      services,
       match.captures,
     );
   }
@@ -109,7 +112,7 @@ export async function proxy(
           }),
         {
           consumers: (config as CompiledConfig).consumers,
-          ...edge,
+          ...(services as EdgeServices),
         },
       );
     }
@@ -236,7 +239,7 @@ export async function proxy(
         upstreamResponse.status,
         {
           consumers: (config as CompiledConfig).consumers,
-          ...edge,
+          ...(services as EdgeServices),
         },
       );
       return done(
