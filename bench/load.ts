@@ -1,7 +1,26 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
-export type LoadResult = { rps: number; p50: number; p99: number; errors: number; client: string };
+export type LoadResult = {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  client: string;
+  /** Requests per second of every round, in order (`compare`). */
+  rounds?: number[];
+};
+
+/**
+ * A target's throughput against a baseline's, round by round (each round measures both, one soon
+ * after the other, so a slow spell of a shared machine weighs on both): the median of the rounds'
+ * ratios.
+ */
+export function pairedRatio(target: LoadResult, baseline: LoadResult): number {
+  const a = target.rounds ?? [target.rps];
+  const b = baseline.rounds ?? [baseline.rps];
+  return median(a.map((rps, i) => rps / (b[i] ?? baseline.rps)));
+}
 
 const run = promisify(execFile);
 
@@ -93,7 +112,7 @@ export async function compare(
   const out: Record<string, LoadResult> = {};
   for (const [name, rs] of Object.entries(results)) {
     const sorted = [...rs].sort((a, b) => a.rps - b.rps);
-    out[name] = sorted[Math.floor(sorted.length / 2)] as LoadResult;
+    out[name] = { ...(sorted[Math.floor(sorted.length / 2)] as LoadResult), rounds: rs.map((r) => r.rps) };
   }
   return out;
 }

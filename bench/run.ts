@@ -17,7 +17,7 @@ import { freshPostgres } from "../tests/helpers/postgres";
 import { startUpstream } from "../tests/helpers/upstream";
 import { measureColdStart } from "./cold-start";
 import { benchIsolateHeap, largestCase } from "./isolate-heap";
-import { compare, median, percentile } from "./load";
+import { compare, median, pairedRatio, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
 import { benchRouter } from "./router";
 import { benchSnapshots } from "./snapshot";
@@ -296,7 +296,7 @@ async function measurePropagation(
 
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 const row = (name: string, r: typeof baseline) =>
-  `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.rps / baseline.rps)} | ${r.errors} |`;
+  `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(pairedRatio(r, baseline))} | ${r.errors} |`;
 const md = `# Benchmarks
 
 Written by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). Every number in a table comes from
@@ -306,7 +306,8 @@ ratios, not the absolute numbers, across machines.
 - Lintel ${LINTEL_VERSION}, Node ${process.version}, workerd via miniflare (compatibility date ${COMPATIBILITY_DATE})
 - Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB
 - Client: ${baseline.client}, ${CONCURRENCY} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s per target, median
-  round reported; upstream: a Node http server in the benchmark's process
+  round reported (ratios: the median of the rounds' ratios, each round measuring every target in
+  turn); upstream: a Node http server in the benchmark's process
 
 ## Proxy throughput and latency
 
@@ -319,6 +320,9 @@ ${row("upstream directly (no Worker)", direct)}
 ${row("bare pass-through Worker (baseline)", baseline)}
 ${row("Lintel DP (router, headers, proxy)", lintel)}
 ${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
+
+The rounds' ratios to the baseline: Lintel ${(lintel.rounds ?? []).map((r, i) => f(r / (baseline.rounds?.[i] ?? r))).join(", ")}; with key-auth and
+rate-limiting ${(plugins.rounds ?? []).map((r, i) => f(r / (baseline.rounds?.[i] ?? r))).join(", ")}.
 
 Target (DESIGN.md): Lintel ≥ 90 % of the baseline, ≥ 75 % with key-auth and rate-limiting.
 key-auth looks the key up in an index built with the config; rate-limiting (here \`second =
