@@ -27,19 +27,21 @@ const idOf = (v: PluginRow["route"]) => (v == null ? "" : typeof v === "string" 
 export class PluginScopes {
   private readonly byName = new Map<string, Map<string, ResolvedPlugin>>();
   /**
-   * Where plugins are configured without a consumer: `g` (global), `r:<route id>`, `s:<service
-   * id>`. A plugin scoped to a consumer runs only once an auth plugin, configured in one of these,
-   * has identified one.
+   * Where plugins are configured without a consumer: globally, on these routes, on these
+   * services. A plugin scoped to a consumer runs only once an auth plugin, configured in one of
+   * these, has identified one.
    */
-  private readonly anchors = new Set<string>();
+  private anyGlobal = false;
+  private readonly onRoutes = new Set<string>();
+  private readonly onServices = new Set<string>();
 
   constructor(config: DeclarativeConfig) {
     for (const p of (config.plugins ?? []) as unknown as PluginRow[]) {
       if (p.enabled === false) continue;
       if (!idOf(p.consumer)) {
-        this.anchors.add(
-          idOf(p.route) ? `r:${idOf(p.route)}` : idOf(p.service) ? `s:${idOf(p.service)}` : "g",
-        );
+        if (idOf(p.route)) this.onRoutes.add(idOf(p.route));
+        else if (idOf(p.service)) this.onServices.add(idOf(p.service));
+        else this.anyGlobal = true;
       }
       const key = `${idOf(p.route)}|${idOf(p.service)}|${idOf(p.consumer)}`;
       const map = this.byName.get(p.name) ?? new Map<string, ResolvedPlugin>();
@@ -58,9 +60,7 @@ export class PluginScopes {
    */
   mayRun(route: string, service: string | undefined): boolean {
     return (
-      this.anchors.has("g") ||
-      this.anchors.has(`r:${route}`) ||
-      (!!service && this.anchors.has(`s:${service}`))
+      this.anyGlobal || this.onRoutes.has(route) || (service !== undefined && this.onServices.has(service))
     );
   }
 
