@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalDp } from "../cli/local-dp";
@@ -73,7 +72,11 @@ export async function benchIsolateHeap(
     const inspector = await IsolateInspector.connect(inspectorPort);
     try {
       await waitFor("the DP to connect", () => (cp.sockets.length ? true : undefined));
-      const status = () => statusOf(`${dp.url}${probe.path}`, probe.host);
+      const status = async () => {
+        const r = await dp.mf.dispatchFetch(`http://${probe.host}${probe.path}`);
+        await r.arrayBuffer();
+        return r.status;
+      };
       await status(); // the request path runs once before the baseline
       const empty = await inspector.heapAfterGc();
       const total = (h: HeapUsage) => h.jsBytes + h.bufferBytes;
@@ -113,18 +116,6 @@ export async function benchIsolateHeap(
     }
   }
   return rows;
-}
-
-/** The status of a GET of `url` with the Host header `host` (fetch sends the URL's own). */
-function statusOf(url: string, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { host } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 /**
