@@ -45,7 +45,10 @@ export async function proxy(
 ): Promise<Response> {
   const started = Date.now();
   const id = requestId();
-  const accept = request.headers.get("accept");
+  // each property of a Request is a call into the runtime: read once
+  const incomingHeaders = request.headers;
+  const method = request.method;
+  const accept = incomingHeaders.get("accept");
   const fail = (status: number, message: string) =>
     generated(status, message, id, accept, started, conf.headers);
   const url = new URL(request.url);
@@ -53,12 +56,12 @@ export async function proxy(
   const port = url.port ? Number(url.port) : scheme === "https" ? 443 : 80;
   const path = normalizePath(url.pathname);
   const routed: RouterRequest = {
-    method: request.method,
+    method,
     host: url.hostname.toLowerCase(),
     port,
     path,
     scheme,
-    headers: request.headers,
+    headers: incomingHeaders,
   };
   const match = config?.router.match(routed);
   if (!match) return fail(404, NO_ROUTE);
@@ -66,8 +69,8 @@ export async function proxy(
     return httpsRequired(match.route.https_redirect_status_code, url, id, accept);
   }
   const service = match.service;
-  const client = clientAddresses(request.headers, conf);
-  const headers = new Headers(request.headers);
+  const client = clientAddresses(incomingHeaders, conf);
+  const headers = new Headers(incomingHeaders);
 
   // Kong's access phase: plugins may identify the consumer, change the request or answer it
   let plugged: Awaited<ReturnType<typeof runPlugins>> | undefined;
@@ -134,11 +137,11 @@ export async function proxy(
       }),
   );
 
-  const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+  const websocket = incomingHeaders.get("upgrade")?.toLowerCase() === "websocket";
   for (const h of HOP_BY_HOP) if (!(websocket && (h === "upgrade" || h === "connection"))) headers.delete(h);
   headers.delete("cf-connecting-ip");
-  const incoming = (name: string) => (client.trusted ? request.headers.get(name) : null);
-  const forwardedFor = request.headers.get("x-forwarded-for");
+  const incoming = (name: string) => (client.trusted ? incomingHeaders.get(name) : null);
+  const forwardedFor = incomingHeaders.get("x-forwarded-for");
   headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${client.peer}` : client.peer);
   headers.set("x-forwarded-proto", incoming("x-forwarded-proto") ?? scheme);
   headers.set("x-forwarded-host", incoming("x-forwarded-host") ?? url.hostname);
@@ -151,7 +154,7 @@ export async function proxy(
   else headers.delete("x-forwarded-prefix");
   headers.set("x-real-ip", client.real);
   if (conf.headers_upstream.has("x-kong-request-id")) headers.set("x-kong-request-id", id);
-  const incomingVia = request.headers.get("via");
+  const incomingVia = incomingHeaders.get("via");
   if (conf.headers.has("via")) headers.set("via", incomingVia ? `${incomingVia}, ${VIA}` : VIA);
 
   const upstream = target.kind === "balancer" ? target.balancer.upstream : undefined;
@@ -161,7 +164,7 @@ export async function proxy(
           upstream,
           {
             ip: client.real,
-            headers: request.headers,
+            headers: incomingHeaders,
             path,
             query: url.search.slice(1),
             captures: match.captures,
@@ -169,7 +172,7 @@ export async function proxy(
           () => crypto.randomUUID(),
         )
       : { value: "" };
-  const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
+  const hasBody = method !== "GET" && method !== "HEAD" && request.body !== null;
   const body = plugged?.req.upstreamBody
     ? plugged.req.upstreamBody
     : plugged?.bodyRead
@@ -183,7 +186,7 @@ export async function proxy(
 
   const proxyLatency = Date.now() - started;
   const result = await forward(target, {
-    method: plugged?.req.upstreamMethod ?? request.method,
+    method: plugged?.req.upstreamMethod ?? method,
     pathAndQuery: `${upstreamPath}${search}`,
     headers,
     body,
@@ -213,7 +216,9 @@ export async function proxy(
       "upstream",
     );
   }
-  const out = new Headers(upstreamResponse.headers);
+  // the upstream's status and headers, copied once by the runtime; its body streams through
+  const response = new Response(upstreamResponse.body, upstreamResponse);
+  const out = response.headers;
   if (conf.headers.has("via")) out.append("via", VIA);
   if (conf.headers.has("x-kong-upstream-latency"))
     out.set("x-kong-upstream-latency", String(result.upstreamLatency));
@@ -228,7 +233,7 @@ export async function proxy(
     });
     runHeaderFilter(plugged.req, plugged.ran, out, upstreamResponse.status);
     if (rewritesBody(plugged.ran) && upstreamResponse.body) {
-      const bytes = await upstreamResponse.arrayBuffer();
+      const bytes = await response.arrayBuffer();
       const text = runBodyFilter(plugged.req, plugged.ran, () => new TextDecoder().decode(bytes), out);
       const body = text === undefined ? bytes : new TextEncoder().encode(text);
       runBodyBytes(
@@ -253,13 +258,5 @@ export async function proxy(
       );
     }
   }
-  return done(
-    new Response(upstreamResponse.body, {
-      status: upstreamResponse.status,
-      statusText: upstreamResponse.statusText,
-      headers: out,
-    }),
-    "upstream",
-    logDetails,
-  );
+  return done(response, "upstream", logDetails);
 }
