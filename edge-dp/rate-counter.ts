@@ -61,7 +61,7 @@ export function edgeCounters(env: Env, colo: string, leases: RateLeases): RateCo
       const ns = env.RATE_LIMITS;
       if (!ns) throw new Error("the RATE_LIMITS Durable Object binding is missing (wrangler.toml)");
       const name = policy === "cluster" ? `cluster:${subject}` : `local:${colo}:${subject}`;
-      return leases.hit(ns.get(ns.idFromName(name)), name, windows);
+      return leases.hit(() => ns.get(ns.idFromName(name)), name, windows);
     },
   };
 }

@@ -31,13 +31,17 @@ export class RateLeases {
   private readonly pools = new Map<string, Pool>();
   private readonly pending = new Map<string, Promise<{ usage: number[]; granted: number }>>();
 
+  /**
+   * Counts one hit. `counter` gives the subject's counter, asked for only when a call is needed: a
+   * hit taken from a lease makes no stub.
+   */
   async hit(
-    counter: SubjectCounter,
+    counter: () => SubjectCounter,
     name: string,
     windows: Window[],
   ): Promise<{ usage: number[]; stop: boolean }> {
     const size = leaseSize(windows);
-    if (size < 2) return counter.hit(windows);
+    if (size < 2) return counter().hit(windows);
     const key = `${name}|${windows.map((w) => w.key).join(",")}`;
     const take = (pool: Pool) => {
       pool.left--;
@@ -50,7 +54,7 @@ export class RateLeases {
       if (pool && pool.left > 0 && Date.now() < pool.until) return take(pool);
       let leasing = this.pending.get(key);
       if (!leasing) {
-        leasing = counter
+        leasing = counter()
           .lease(windows, size)
           .then((got) => {
             if (got.granted > 0) this.add(key, windows, got);
