@@ -4,6 +4,7 @@ import type { ResponseCache } from "../shared/plugins/handlers/proxy-cache";
 import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
 import type { Exit, PluginRequest } from "../shared/plugins/runtime/types";
+import { HeaderMap } from "../shared/util/header-map";
 import { clientCertificate } from "./client-certificate";
 import type { CompiledConfig } from "./compiled-config";
 import { generated } from "./kong-responses";
@@ -56,7 +57,7 @@ export async function runPlugins(
     ip,
     routeId,
     serviceId,
-    responseHeaders: new Headers(),
+    responseHeaders: new HeaderMap(),
     captures,
     clientCertificate: await clientCertificate(request),
     body() {

@@ -1,3 +1,4 @@
+import type { HeaderSet } from "../../util/header-map";
 import type { LogSink } from "../handlers/http-log";
 import type { MetricSink } from "../handlers/prometheus";
 import type { ResponseCache } from "../handlers/proxy-cache";
@@ -45,7 +46,7 @@ export type PluginRequest = {
   /** Reads the request body once, for the plugins that need it. */
   body(): Promise<ArrayBuffer | null>;
   /** Response headers set by plugins during access (correlation-id's echo, rate limits). */
-  responseHeaders: Headers;
+  responseHeaders: HeaderSet;
   /**
    * The client certificate of the TLS connection, when there was one: its DER (leaf first, as the
    * edge forwards it, RFC 9440) and what the edge found of it.
