@@ -24,6 +24,7 @@ export async function measureColdStart(opts: {
     freePort().then((port) =>
       startLocalDp({
         prefix: opts.dir,
+        quiet: true,
         host: "127.0.0.1",
         port,
         bindings: { ...opts.bindings, ...bindings },

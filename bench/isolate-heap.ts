@@ -58,6 +58,7 @@ export async function benchIsolateHeap(
     const inspectorPort = await freePort();
     const dp = await startLocalDp({
       prefix: dir,
+      quiet: true,
       host: "127.0.0.1",
       port: await freePort(),
       inspectorPort,

@@ -7,8 +7,14 @@ export type LoadResult = {
   p99: number;
   errors: number;
   client: string;
+  /** Requests answered (200 or not) in the run. */
+  requests: number;
   /** Requests per second of every round, in order (`compare`). */
   rounds?: number[];
+  /** The server process's CPU µs per request, when it can be read; median round (`compare`). */
+  cpuPerRequest?: number;
+  /** The same, every round in order. */
+  cpuRounds?: number[];
 };
 
 /**
@@ -20,6 +26,13 @@ export function pairedRatio(target: LoadResult, baseline: LoadResult): number {
   const a = target.rounds ?? [target.rps];
   const b = baseline.rounds ?? [baseline.rps];
   return median(a.map((rps, i) => rps / (b[i] ?? baseline.rps)));
+}
+
+/** The baseline's CPU per request against a target's, round by round: the median ratio. */
+export function pairedCpuRatio(target: LoadResult, baseline: LoadResult): number {
+  const a = target.cpuRounds ?? [];
+  const b = baseline.cpuRounds ?? [];
+  return median(a.map((cpu, i) => (b[i] ?? Number.NaN) / cpu));
 }
 
 const run = promisify(execFile);
@@ -53,6 +66,7 @@ async function wrk(url: string, concurrency: number, ms: number): Promise<LoadRe
   for (const m of stdout.matchAll(WRK_LATENCY)) q[m[1] ?? ""] = Number(m[2]) * (UNIT[m[3] ?? "ms"] ?? 1);
   const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
   return {
+    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0),
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0),
     p50: q["50"] ?? Number.NaN,
     p99: q["99"] ?? Number.NaN,
@@ -82,6 +96,7 @@ async function nodeClient(url: string, concurrency: number, ms: number): Promise
     }),
   );
   return {
+    requests: latencies.length + errors,
     rps: (latencies.length / ms) * 1000,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
@@ -97,7 +112,13 @@ async function nodeClient(url: string, concurrency: number, ms: number): Promise
  */
 export async function compare(
   targets: Record<string, string>,
-  opts: { concurrency: number; ms: number; rounds: number },
+  opts: {
+    concurrency: number;
+    ms: number;
+    rounds: number;
+    /** Readers of the CPU µs used so far by the process serving a target, by target. */
+    cpu?: Record<string, (() => number) | undefined>;
+  },
 ): Promise<Record<string, LoadResult>> {
   const client = (await hasWrk()) ? wrk : nodeClient;
   const results: Record<string, LoadResult[]> = {};
@@ -105,14 +126,23 @@ export async function compare(
   for (let round = 0; round < opts.rounds; round++) {
     const order = [...entries.slice(round % entries.length), ...entries.slice(0, round % entries.length)];
     for (const [name, url] of order) {
+      const cpu = opts.cpu?.[name];
+      const cpuBefore = cpu?.();
       const r = await client(url, opts.concurrency, opts.ms);
+      if (cpu && cpuBefore !== undefined && r.requests > 0)
+        r.cpuPerRequest = (cpu() - cpuBefore) / r.requests;
       results[name] = [...(results[name] ?? []), r];
     }
   }
   const out: Record<string, LoadResult> = {};
   for (const [name, rs] of Object.entries(results)) {
     const sorted = [...rs].sort((a, b) => a.rps - b.rps);
-    out[name] = { ...(sorted[Math.floor(sorted.length / 2)] as LoadResult), rounds: rs.map((r) => r.rps) };
+    const cpuRounds = rs.flatMap((r) => (r.cpuPerRequest === undefined ? [] : [r.cpuPerRequest]));
+    out[name] = {
+      ...(sorted[Math.floor(sorted.length / 2)] as LoadResult),
+      rounds: rs.map((r) => r.rps),
+      ...(cpuRounds.length === rs.length ? { cpuPerRequest: median(cpuRounds), cpuRounds } : {}),
+    };
   }
   return out;
 }

@@ -14,13 +14,14 @@ import { startManagedCp } from "../tests/helpers/managed-cp";
 import { startPgWebSocketRelay } from "../tests/helpers/pg-websocket-relay";
 import { freePort } from "../tests/helpers/ports";
 import { freshPostgres } from "../tests/helpers/postgres";
-import { startUpstream } from "../tests/helpers/upstream";
 import { measureColdStart } from "./cold-start";
 import { benchIsolateHeap, largestCase } from "./isolate-heap";
-import { compare, median, pairedRatio, percentile } from "./load";
+import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
+import { withWorkerdCpu } from "./process-cpu";
 import { benchRouter } from "./router";
 import { benchSnapshots } from "./snapshot";
+import { startBenchUpstream } from "./upstream";
 
 /*
  * `npm run bench`: Lintel against baselines measured in the same run, on the same machine, with the
@@ -39,7 +40,7 @@ const log = (m: string) => console.error(m);
 log("router: compile and match at 100 to 100k routes");
 const routerRows = benchRouter([100, 1000, 10_000, 100_000]);
 const dir = mkdtempSync(join(tmpdir(), "lintel-bench-"));
-const upstream = await startUpstream();
+const upstream = await startBenchUpstream();
 
 const conf0 = parseConf({
   prefix: dir,
@@ -50,21 +51,29 @@ const conf0 = parseConf({
 if (!conf0.ok) throw new Error(conf0.error.join());
 const { conf } = await ensureClusterCertificates(conf0.value);
 const cp = await startControlPlane(conf, { log: () => {} });
-const dp = await startLocalDp({
-  prefix: dir,
-  host: "127.0.0.1",
-  port: conf.proxy_listen[0]?.port ?? 0,
-  bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }) },
-});
+const [dp, dpCpu] = await withWorkerdCpu(() =>
+  startLocalDp({
+    prefix: dir,
+    host: "127.0.0.1",
+    port: conf.proxy_listen[0]?.port ?? 0,
+    quiet: true,
+    bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }) },
+  }),
+);
 
 // The baseline: a bare pass-through Worker served the same way (workerd, same bindings), same upstream.
-const bare = await startLocalDp({
-  prefix: join(dir, "baseline"),
-  host: "127.0.0.1",
-  port: await freePort(),
-  bindings: { BENCH_UPSTREAM: upstream.url },
-  entry: join(import.meta.dirname ?? ".", "workers/baseline.ts"),
-});
+const barePort = await freePort();
+const [bare, bareCpu] = await withWorkerdCpu(() =>
+  startLocalDp({
+    prefix: join(dir, "baseline"),
+    host: "127.0.0.1",
+    port: barePort,
+    quiet: true,
+    bindings: { BENCH_UPSTREAM: upstream.url },
+    entry: join(import.meta.dirname ?? ".", "workers/baseline.ts"),
+    wakeNode: false,
+  }),
+);
 const bareUrl = bare.url;
 
 const post = (path: string, body: unknown) =>
@@ -106,7 +115,12 @@ const proxyResults = await compare(
     lintel: `${dp.url}/bench/x`,
     plugins: `${dp.url}/plugged/x?apikey=bench-key`,
   },
-  { concurrency: CONCURRENCY, ms: SECONDS * 1000, rounds: ROUNDS },
+  {
+    concurrency: CONCURRENCY,
+    ms: SECONDS * 1000,
+    rounds: ROUNDS,
+    cpu: { baseline: bareCpu, lintel: dpCpu, plugins: dpCpu },
+  },
 );
 type Result = NonNullable<(typeof proxyResults)[string]>;
 const { direct, baseline, lintel, plugins } = proxyResults as {
@@ -125,6 +139,7 @@ const moreDps = await Promise.all(
   [1, 2].map(async (n) =>
     startLocalDp({
       prefix: join(dir, `dp${n}`),
+      quiet: true,
       host: "127.0.0.1",
       port: await freePort(),
       bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }) },
@@ -194,6 +209,7 @@ const onPostgres = async (
 ) => {
   const edge = await startLocalDp({
     prefix: join(dir, name),
+    quiet: true,
     host: "127.0.0.1",
     port: await freePort(),
     bindings: { ...certs, KONG_CLUSTER_CONTROL_PLANE: clusterBase },
@@ -295,8 +311,12 @@ async function measurePropagation(
 }
 
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
+const cpuCell = (r: typeof baseline, cell: (r: typeof baseline) => string) =>
+  r.cpuPerRequest === undefined ? "-" : cell(r);
 const row = (name: string, r: typeof baseline) =>
-  `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(pairedRatio(r, baseline))} | ${r.errors} |`;
+  `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(pairedRatio(r, baseline))} | ${cpuCell(r, (r) => f(r.cpuPerRequest ?? 0))} | ${cpuCell(r, (r) => f(pairedCpuRatio(r, baseline)))} | ${r.errors} |`;
+const roundRatios = (r: typeof baseline) =>
+  (r.rounds ?? []).map((rps, i) => f(rps / (baseline.rounds?.[i] ?? rps))).join(", ");
 const md = `# Benchmarks
 
 Written by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). Every number in a table comes from
@@ -307,22 +327,29 @@ ratios, not the absolute numbers, across machines.
 - Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB
 - Client: ${baseline.client}, ${CONCURRENCY} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s per target, median
   round reported (ratios: the median of the rounds' ratios, each round measuring every target in
-  turn); upstream: a Node http server in the benchmark's process
+  turn); upstream: a Node http server in the benchmark's process that answers every request with
+  the same small JSON body (\`bench/upstream.ts\`); the Workers log warnings only (Miniflare
+  otherwise reports every request to this process)
 
 ## Proxy throughput and latency
 
 Baseline: a bare pass-through Worker (one \`fetch\` to the upstream, \`bench/workers/baseline.ts\`) served
 the same way as the DP: same bundling, same workerd, same Durable Object binding.
 
-| target | req/s | p50 ms | p99 ms | ratio to baseline | errors |
-|---|---|---|---|---|---|
+| target | req/s | p50 ms | p99 ms | ratio to baseline | workerd CPU µs per request | CPU ratio (baseline ÷ target) | errors |
+|---|---|---|---|---|---|---|---|
 ${row("upstream directly (no Worker)", direct)}
 ${row("bare pass-through Worker (baseline)", baseline)}
 ${row("Lintel DP (router, headers, proxy)", lintel)}
 ${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
 
-The rounds' ratios to the baseline: Lintel ${(lintel.rounds ?? []).map((r, i) => f(r / (baseline.rounds?.[i] ?? r))).join(", ")}; with key-auth and
-rate-limiting ${(plugins.rounds ?? []).map((r, i) => f(r / (baseline.rounds?.[i] ?? r))).join(", ")}.
+The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with key-auth and
+rate-limiting ${roundRatios(plugins)}.
+
+CPU per request is the workerd process's CPU time (Linux's /proc: all its threads, the runtime's
+own work included) over the requests of a round, median round; its ratio is the median of the
+rounds' ratios. Throughput depends on what else the machine runs meanwhile (the client and the
+upstream share it); CPU per request much less, and it is what Workers bill.
 
 Target (DESIGN.md): Lintel ≥ 90 % of the baseline, ≥ 75 % with key-auth and rate-limiting.
 key-auth looks the key up in an index built with the config; rate-limiting (here \`second =

@@ -18,8 +18,18 @@ export type LocalDpOptions = {
   /** Name of the DP node (what `request.cf.colo` is at the edge). */
   nodeName?: string;
   verbose?: boolean;
+  /**
+   * Log warnings and errors only. Miniflare otherwise logs every request, through a call from
+   * workerd back to this process: the benchmarks would measure that too.
+   */
+  quiet?: boolean;
   /** Another Worker entry to run the same way (the benchmark's baseline). */
   entry?: string;
+  /**
+   * Wake the DP node at start so that it connects to the CP before the first request (default).
+   * The benchmark's baseline, which has no CP, leaves it asleep.
+   */
+  wakeNode?: boolean;
   /** Serve workerd's inspector (DevTools protocol) on this port: the benchmarks read heaps there. */
   inspectorPort?: number;
 };
@@ -92,7 +102,7 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
     cf: { colo: nodeName },
     host: opts.host,
     port: opts.port,
-    log: new Log(opts.verbose ? LogLevel.DEBUG : LogLevel.INFO),
+    log: new Log(opts.verbose ? LogLevel.DEBUG : opts.quiet ? LogLevel.WARN : LogLevel.INFO),
     ...(opts.inspectorPort === undefined ? {} : { inspectorPort: opts.inspectorPort }),
   });
   const url = await mf.ready;
@@ -103,7 +113,7 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
     const res = await node.fetch(`http://dp-node/connect?name=${encodeURIComponent(nodeName)}`);
     return (await res.json()) as NodeStatus;
   };
-  await nodeStatus();
+  if (opts.wakeNode !== false) await nodeStatus();
   return {
     url: url.origin,
     mf,
