@@ -67,16 +67,18 @@ export class PluginScopes {
   resolve(name: string, route = "", service = "", consumer = ""): ResolvedPlugin | undefined {
     const map = this.byName.get(name);
     if (!map) return undefined;
-    const combos = consumer
-      ? [`${route}|${service}|${consumer}`, `${route}||${consumer}`, `|${service}|${consumer}`]
-      : [];
-    combos.push(`${route}|${service}|`);
-    if (consumer) combos.push(`||${consumer}`);
-    combos.push(`${route}||`, `|${service}|`, "||");
-    for (const key of combos) {
-      const hit = map.get(key);
-      if (hit) return hit;
-    }
-    return undefined;
+    // most specific first; each key made only if the ones before it missed
+    return (
+      (consumer
+        ? (map.get(`${route}|${service}|${consumer}`) ??
+          map.get(`${route}||${consumer}`) ??
+          map.get(`|${service}|${consumer}`))
+        : undefined) ??
+      map.get(`${route}|${service}|`) ??
+      (consumer ? map.get(`||${consumer}`) : undefined) ??
+      map.get(`${route}||`) ??
+      map.get(`|${service}|`) ??
+      map.get("||")
+    );
   }
 }
