@@ -42,8 +42,9 @@ export async function runPlugins(
   edge: EdgeServices,
   captures: Record<string, string> | undefined,
 ): Promise<Plugged> {
-  const query = new URLSearchParams(url.search);
-  const original = query.toString();
+  // the query is parsed only for a plugin that reads or changes it
+  let query: URLSearchParams | undefined;
+  let original = "";
   let read: Promise<ArrayBuffer | null> | undefined;
   const req: PluginRequest = {
     method: request.method,
@@ -53,7 +54,13 @@ export async function runPlugins(
     state: new Map(),
     headers: request.headers,
     upstreamHeaders,
-    query,
+    get query() {
+      if (!query) {
+        query = new URLSearchParams(url.search);
+        original = query.toString();
+      }
+      return query;
+    },
     ip,
     routeId,
     serviceId,
@@ -73,6 +80,7 @@ export async function runPlugins(
       return read !== undefined;
     },
     search() {
+      if (!query) return url.search;
       const now = query.toString();
       return now === original ? url.search : now ? `?${now}` : "";
     },
