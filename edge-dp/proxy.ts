@@ -70,22 +70,20 @@ export async function proxy(
   }
   const service = match.service;
   const client = clientAddresses(incomingHeaders, conf);
+  const headers = new Headers(incomingHeaders);
 
   // Kong's access phase: plugins may identify the consumer, change the request or answer it
   let plugged: Awaited<ReturnType<typeof runPlugins>> | undefined;
   let services: EdgeServices | undefined;
-  /** The headers plugins change: the request to the service then starts from them. */
-  let pluginHeaders: Headers | undefined;
   if (config?.plugins.mayRun(match.route.id, service?.id)) {
     services = edge();
-    pluginHeaders = new Headers(incomingHeaders);
     plugged = await runPlugins(
       request,
       url,
       path,
       scheme,
       client.real,
-      pluginHeaders,
+      headers,
       match.route.id,
       service?.id,
       config,
@@ -140,35 +138,24 @@ export async function proxy(
   );
 
   const websocket = incomingHeaders.get("upgrade")?.toLowerCase() === "websocket";
+  for (const h of HOP_BY_HOP) if (!(websocket && (h === "upgrade" || h === "connection"))) headers.delete(h);
+  headers.delete("cf-connecting-ip");
   const incoming = (name: string) => (client.trusted ? incomingHeaders.get(name) : null);
   const forwardedFor = incomingHeaders.get("x-forwarded-for");
-  const forwarded = {
-    for: forwardedFor ? `${forwardedFor}, ${client.peer}` : client.peer,
-    proto: incoming("x-forwarded-proto") ?? scheme,
-    host: incoming("x-forwarded-host") ?? url.hostname,
-    port: incoming("x-forwarded-port") ?? String(port),
-    path: incoming("x-forwarded-path") ?? url.pathname,
-    prefix:
-      incoming("x-forwarded-prefix") ??
-      (match.route.strip_path && match.matchedPath && match.matchedPath !== "/" ? match.matchedPath : null),
-  };
+  headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${client.peer}` : client.peer);
+  headers.set("x-forwarded-proto", incoming("x-forwarded-proto") ?? scheme);
+  headers.set("x-forwarded-host", incoming("x-forwarded-host") ?? url.hostname);
+  headers.set("x-forwarded-port", incoming("x-forwarded-port") ?? String(port));
+  headers.set("x-forwarded-path", incoming("x-forwarded-path") ?? url.pathname);
+  const prefix =
+    incoming("x-forwarded-prefix") ??
+    (match.route.strip_path && match.matchedPath && match.matchedPath !== "/" ? match.matchedPath : null);
+  if (prefix !== null) headers.set("x-forwarded-prefix", prefix);
+  else headers.delete("x-forwarded-prefix");
+  headers.set("x-real-ip", client.real);
+  if (conf.headers_upstream.has("x-kong-request-id")) headers.set("x-kong-request-id", id);
   const incomingVia = incomingHeaders.get("via");
-  // Kong's headers for the service, set on the request made for each try
-  const setProxyHeaders = (headers: Headers) => {
-    for (const h of HOP_BY_HOP)
-      if (!(websocket && (h === "upgrade" || h === "connection"))) headers.delete(h);
-    headers.delete("cf-connecting-ip");
-    headers.set("x-forwarded-for", forwarded.for);
-    headers.set("x-forwarded-proto", forwarded.proto);
-    headers.set("x-forwarded-host", forwarded.host);
-    headers.set("x-forwarded-port", forwarded.port);
-    headers.set("x-forwarded-path", forwarded.path);
-    if (forwarded.prefix !== null) headers.set("x-forwarded-prefix", forwarded.prefix);
-    else headers.delete("x-forwarded-prefix");
-    headers.set("x-real-ip", client.real);
-    if (conf.headers_upstream.has("x-kong-request-id")) headers.set("x-kong-request-id", id);
-    if (conf.headers.has("via")) headers.set("via", incomingVia ? `${incomingVia}, ${VIA}` : VIA);
-  };
+  if (conf.headers.has("via")) headers.set("via", incomingVia ? `${incomingVia}, ${VIA}` : VIA);
 
   const upstream = target.kind === "balancer" ? target.balancer.upstream : undefined;
   const hash =
@@ -201,9 +188,7 @@ export async function proxy(
   const result = await forward(target, {
     method: plugged?.req.upstreamMethod ?? method,
     pathAndQuery: `${upstreamPath}${search}`,
-    headers: pluginHeaders ?? incomingHeaders,
-    setHeaders: setProxyHeaders,
-    websocket,
+    headers,
     body,
     host: match.route.preserve_host ? url.host : undefined,
     hostHeader: upstream?.host_header ?? undefined,
