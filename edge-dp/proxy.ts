@@ -32,6 +32,15 @@ const HOP_BY_HOP = [
 
 const VIA = `1.1 lintel/${LINTEL_VERSION}`;
 
+/** The headers of Kong's `headers` option that a proxied response can get. */
+const PROXIED_RESPONSE_HEADERS = [
+  "via",
+  "x-kong-upstream-latency",
+  "x-kong-proxy-latency",
+  "x-kong-upstream-status",
+  "x-kong-request-id",
+];
+
 /** 32 hex characters, as Kong's request ids. */
 const requestId = (): string => crypto.randomUUID().replaceAll("-", "");
 
@@ -216,6 +225,9 @@ export async function proxy(
       "upstream",
     );
   }
+  // nothing to add (`headers = off`, no plugins): the upstream's response goes out as it came
+  if (!plugged && !hash.setCookie && !PROXIED_RESPONSE_HEADERS.some((h) => conf.headers.has(h)))
+    return done(upstreamResponse, "upstream", logDetails);
   // the upstream's status and headers, copied once by the runtime; its body streams through
   const response = new Response(upstreamResponse.body, upstreamResponse);
   const out = response.headers;

@@ -351,6 +351,9 @@ describe("edge DP proxy in workerd", () => {
       null,
       null,
     ]);
+    // with nothing to add, the service's response goes out as it came: its own headers and body
+    expect(trustedRes.status).toBe(200);
+    expect(trustedRes.headers.get("x-backend")).toBe("c");
   });
 
   it("proxies a WebSocket upgrade to the service", async () => {
