@@ -106,6 +106,22 @@ async function waitServedOn(base: string, path: string, deadline = 10_000) {
 }
 await waitServed("/bench/warm");
 await waitServed("/plugged/warm?apikey=bench-key");
+// The same DP with Kong's `headers = off`: what Via, the latency headers and the request id cost.
+const [quietDp, quietCpu] = await withWorkerdCpu(async () =>
+  startLocalDp({
+    prefix: join(dir, "headers-off"),
+    host: "127.0.0.1",
+    port: await freePort(),
+    quiet: true,
+    nodeName: "headers-off",
+    bindings: {
+      ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }),
+      KONG_HEADERS: "off",
+      KONG_HEADERS_UPSTREAM: "off",
+    },
+  }),
+);
+await waitServedOn(quietDp.url, "/bench/warm");
 
 log(`proxy: ${ROUNDS} interleaved rounds of ${SECONDS} s per target, ${CONCURRENCY} connections`);
 const proxyResults = await compare(
@@ -113,22 +129,25 @@ const proxyResults = await compare(
     direct: `${upstream.url}/bench/x`,
     baseline: `${bareUrl}/bench/x`,
     lintel: `${dp.url}/bench/x`,
+    headersOff: `${quietDp.url}/bench/x`,
     plugins: `${dp.url}/plugged/x?apikey=bench-key`,
   },
   {
     concurrency: CONCURRENCY,
     ms: SECONDS * 1000,
     rounds: ROUNDS,
-    cpu: { baseline: bareCpu, lintel: dpCpu, plugins: dpCpu },
+    cpu: { baseline: bareCpu, lintel: dpCpu, headersOff: quietCpu, plugins: dpCpu },
   },
 );
 type Result = NonNullable<(typeof proxyResults)[string]>;
-const { direct, baseline, lintel, plugins } = proxyResults as {
+const { direct, baseline, lintel, headersOff, plugins } = proxyResults as {
   direct: Result;
   baseline: Result;
   lintel: Result;
+  headersOff: Result;
   plugins: Result;
 };
+await quietDp.close();
 
 log(`propagation: ${WRITES} writes`);
 const propagation = await measurePropagation(post, waitServed, "p");
@@ -341,10 +360,11 @@ the same way as the DP: same bundling, same workerd, same Durable Object binding
 ${row("upstream directly (no Worker)", direct)}
 ${row("bare pass-through Worker (baseline)", baseline)}
 ${row("Lintel DP (router, headers, proxy)", lintel)}
+${row("Lintel DP, \`headers = off\` (no Via, latency headers, request id)", headersOff)}
 ${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
 
-The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with key-auth and
-rate-limiting ${roundRatios(plugins)}.
+The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with \`headers = off\`
+${roundRatios(headersOff)}; with key-auth and rate-limiting ${roundRatios(plugins)}.
 
 CPU per request is the workerd process's CPU time (Linux's /proc: all its threads, the runtime's
 own work included) over the requests of a round, median round; its ratio is the median of the
