@@ -360,7 +360,7 @@ the same way as the DP: same bundling, same workerd, same Durable Object binding
 ${row("upstream directly (no Worker)", direct)}
 ${row("bare pass-through Worker (baseline)", baseline)}
 ${row("Lintel DP (router, headers, proxy)", lintel)}
-${row("Lintel DP, \`headers = off\` (no Via, latency headers, request id)", headersOff)}
+${row("Lintel DP, `headers = off` (no Via, latency headers, request id)", headersOff)}
 ${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
 
 The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with \`headers = off\`

@@ -12,7 +12,9 @@ describe("HeaderMap", () => {
     h.delete("RETRY-AFTER");
     expect(h.get("retry-after")).toBeNull();
     const listed: [string, string][] = [];
-    h.forEach((value, name) => listed.push([name, value]));
+    h.forEach((value, name) => {
+      listed.push([name, value]);
+    });
     expect(listed).toEqual([["x-ratelimit-limit-second", "20"]]);
   });
 
@@ -26,8 +28,12 @@ describe("HeaderMap", () => {
     }
     const a = new Headers();
     const b = new Headers();
-    ours.forEach((v, n) => a.set(n, v));
-    theirs.forEach((v, n) => b.set(n, v));
+    ours.forEach((v, n) => {
+      a.set(n, v);
+    });
+    theirs.forEach((v, n) => {
+      b.set(n, v);
+    });
     expect([...a]).toEqual([...b]);
   });
 });
