@@ -55,13 +55,18 @@ export class RateLimitCounter extends DurableObject<Env> {
  * subject there; `cluster` in one object per subject for the whole cluster, wherever the request
  * arrives.
  */
-export function edgeCounters(env: Env, colo: string, leases: RateLeases): RateCounters {
+export function edgeCounters(
+  env: Env,
+  colo: string,
+  leases: RateLeases,
+  keepAlive: (p: Promise<unknown>) => void,
+): RateCounters {
   return {
     async hit(policy, subject, windows) {
       const ns = env.RATE_LIMITS;
       if (!ns) throw new Error("the RATE_LIMITS Durable Object binding is missing (wrangler.toml)");
       const name = policy === "cluster" ? `cluster:${subject}` : `local:${colo}:${subject}`;
-      return leases.hit(() => ns.get(ns.idFromName(name)), name, windows);
+      return leases.hit(() => ns.get(ns.idFromName(name)), name, windows, keepAlive);
     },
   };
 }

@@ -63,6 +63,69 @@ describe("rate-limiting leases", () => {
     expect(c.counted()).toBe(1000);
   });
 
+  it("asks for the next lease when half of the last is used, so a steady stream never waits on the counter", async () => {
+    // a counter whose leases arrive only when the test lets them
+    const granted: Array<() => void> = [];
+    let count = 0;
+    const subject: SubjectCounter = {
+      hit: async () => ({ usage: [count], stop: false }),
+      lease: (_w, want) =>
+        new Promise((resolve) => {
+          granted.push(() => {
+            const usage = [count];
+            count += want;
+            resolve({ usage, granted: want });
+          });
+        }),
+    };
+    const kept: Promise<unknown>[] = [];
+    const leases = new RateLeases();
+    const w = windows(1e6); // leases of 100
+    const hit = () =>
+      leases.hit(
+        () => subject,
+        "s",
+        w,
+        (p) => kept.push(p),
+      );
+    /** Whether a hit is answered within its own microtasks, no lease arriving meanwhile. */
+    const answeredAtOnce = async () => {
+      const h = hit();
+      const settled = await Promise.race([
+        h.then(() => true),
+        new Promise((r) => setImmediate(() => r(false))),
+      ]);
+      return { settled, hit: h };
+    };
+
+    const first = hit();
+    (granted.shift() as () => void)();
+    expect((await first).usage).toEqual([0]);
+    // the first half of the lease: no call
+    for (let i = 1; i < 49; i++) expect((await answeredAtOnce()).settled).toBe(true);
+    expect(granted).toHaveLength(0);
+    // the hit that leaves half asks for the next lease, kept alive, and does not wait for it
+    expect((await answeredAtOnce()).settled).toBe(true);
+    expect([granted.length, kept.length]).toEqual([1, 1]);
+    (granted.shift() as () => void)();
+    await Promise.all(kept);
+    // the rest of the first lease, then the second, never waiting
+    const usages: number[] = [];
+    for (let i = 50; i < 200; i++) {
+      const { settled, hit: h } = await answeredAtOnce();
+      expect(settled).toBe(true);
+      usages.push((await h).usage[0] as number);
+      // the third lease is asked for when half of the second is left, and lets in at once
+      for (const g of granted.splice(0)) g();
+      await Promise.all(kept);
+    }
+    // every hit has its own place in the count, in order
+    expect(usages).toEqual(Array.from({ length: 150 }, (_, i) => i + 50));
+    // hit 50 asked for the second lease, hit 150 for the third
+    expect(kept).toHaveLength(2);
+    expect(count).toBe(300);
+  });
+
   it("counts a small limit one call per hit", async () => {
     const c = counter(3);
     const leases = new RateLeases();

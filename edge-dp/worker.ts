@@ -29,7 +29,7 @@ export default {
     const colo = (request.cf?.colo as string | undefined) ?? "local";
     const config = await holder.get(env, conf.value, colo, ctx);
     return proxy(request, config, conf.value, () => ({
-      counters: edgeCounters(env, colo, leases),
+      counters: edgeCounters(env, colo, leases, (p) => ctx.waitUntil(p)),
       logs: logQueue.withContext((p) => ctx.waitUntil(p)),
       cache: edgeResponseCache((p) => ctx.waitUntil(p)),
       metrics: metrics.sink(env, colo, (p) => ctx.waitUntil(p)),
