@@ -36,9 +36,10 @@ export class RateLeases {
   private readonly pending = new Map<string, Promise<Granted>>();
 
   /**
-   * Counts one hit. `counter` gives the subject's counter, asked for only when a call is needed: a
-   * hit taken from a lease makes no stub. `keepAlive` is given the call for a next lease that no
-   * request waits on (a Worker's `ctx.waitUntil`), so that it is not cut off with the request.
+   * Counts one hit. `counter` gives the subject's counter, asked for only when a call is needed (a
+   * hit taken from a lease reaches no Durable Object). `keepAlive` is given the call for a next
+   * lease that no request waits on (a Worker's `ctx.waitUntil`), so that it is not cut off with
+   * the request.
    */
   async hit(
     counter: () => SubjectCounter,
