@@ -72,15 +72,15 @@ export class RateLeases {
   /** The first lease with hits left in a window not over, and what all of them hold. */
   private live(key: string): { pool: Pool; left: number } | undefined {
     const list = this.pools.get(key);
-    if (!list) return undefined;
-    const now = Date.now();
-    const usable = list.filter((p) => p.left > 0 && now < p.until);
-    if (usable.length === 0) {
-      this.pools.delete(key);
-      return undefined;
+    // a key's leases are for the same windows: they end together
+    if (list && Date.now() < (list[0]?.until ?? 0)) {
+      while (list.length > 0 && list[0]?.left === 0) list.shift();
+      let left = 0;
+      for (const p of list) left += p.left;
+      if (list[0] && left > 0) return { pool: list[0], left };
     }
-    if (usable.length !== list.length) this.pools.set(key, usable);
-    return { pool: usable[0] as Pool, left: usable.reduce((n, p) => n + p.left, 0) };
+    this.pools.delete(key);
+    return undefined;
   }
 
   /** One call for a lease per subject and windows at a time; what it grants joins the leases held. */
