@@ -29,8 +29,8 @@ import { startBenchUpstream } from "./upstream";
  */
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WRITES = Number(process.env.BENCH_WRITES ?? 40);
 const OVERSHOOT = { colos: 4, limit: 100, sent: 1000, concurrency: 32 };
