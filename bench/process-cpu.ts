@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 
 /*
  * The CPU time a workerd process has used, read from Linux's /proc: what a request costs the
- * runtime, whatever else the machine is doing meanwhile. Throughput on a shared machine moves with
- * the neighbours; CPU per request moves much less, and it is what the edge bills.
+ * runtime itself, not the client or the upstream that share the machine, and what the edge bills.
+ * On a shared machine it still moves from round to round about as much as throughput does.
  */
 
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on every Linux this runs on). */

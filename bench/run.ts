@@ -368,8 +368,9 @@ ${roundRatios(headersOff)}; with key-auth and rate-limiting ${roundRatios(plugin
 
 CPU per request is the workerd process's CPU time (Linux's /proc: all its threads, the runtime's
 own work included) over the requests of a round, median round; its ratio is the median of the
-rounds' ratios. Throughput depends on what else the machine runs meanwhile (the client and the
-upstream share it); CPU per request much less, and it is what Workers bill.
+rounds' ratios. It counts the Worker's work alone (not the client's or the upstream's), and it
+is what Workers bill; on a shared machine it moves from round to round about as much as
+throughput does.
 
 Target (DESIGN.md): Lintel ≥ 90 % of the baseline, ≥ 75 % with key-auth and rate-limiting.
 key-auth looks the key up in an index built with the config; rate-limiting (here \`second =
