@@ -21,10 +21,16 @@ async function inflated(gz: Uint8Array): Promise<string> {
 describe("SegmentedGzip", () => {
   it("makes one gzip member of literals and segments, empty input included", async () => {
     const gz = new SegmentedGzip(nativeFlushDeflate);
-    expect(await inflated(gz.gzip([]).gzip)).toBe("");
+    expect(await inflated((await gz.gzip([])).gzip)).toBe("");
     const a = {};
     const b = {};
-    const built = gz.gzip(["{", segment("x", [a], "ünï ".repeat(5000)), ",", segment("x", [b], "b"), "}"]);
+    const built = await gz.gzip([
+      "{",
+      segment("x", [a], "ünï ".repeat(5000)),
+      ",",
+      segment("x", [b], "b"),
+      "}",
+    ]);
     expect(await inflated(built.gzip)).toBe(`{${"ünï ".repeat(5000)},b}`);
     expect(built.size).toBe(new TextEncoder().encode(`{${"ünï ".repeat(5000)},b}`).length);
   });
@@ -38,16 +44,42 @@ describe("SegmentedGzip", () => {
     const r = [{}, {}, {}];
     const pieces = (records: object[][], tags: string[]) =>
       records.map((rs, i) => segment(tags[i] ?? "", rs, `[${i}:${rs.length}:${tags[i]}]`));
-    gz.gzip(pieces([[r[0] as object], [r[1] as object, r[2] as object]], ["a", "b"]));
+    await gz.gzip(pieces([[r[0] as object], [r[1] as object, r[2] as object]], ["a", "b"]));
     expect(gz.commit()).toEqual({ compressed: 2, reused: 0 });
     calls = 0;
-    const same = gz.gzip(pieces([[r[0] as object], [r[1] as object, r[2] as object]], ["a", "b"]));
+    const same = await gz.gzip(pieces([[r[0] as object], [r[1] as object, r[2] as object]], ["a", "b"]));
     expect(gz.commit()).toEqual({ compressed: 0, reused: 2 });
     expect(calls).toBe(0);
     expect(await inflated(same.gzip)).toBe("[0:1:a][1:2:b]");
     // a record dropped from the second segment, and the first tagged otherwise
-    const changed = gz.gzip(pieces([[r[0] as object], [r[1] as object]], ["z", "b"]));
+    const changed = await gz.gzip(pieces([[r[0] as object], [r[1] as object]], ["z", "b"]));
     expect(gz.commit()).toEqual({ compressed: 2, reused: 0 });
     expect(await inflated(changed.gzip)).toBe("[0:1:z][1:1:b]");
+  });
+
+  it("hands every piece to an asynchronous deflate before the first is done", async () => {
+    const waiting: Array<() => void> = [];
+    const gz = new SegmentedGzip(
+      (bytes) => new Promise((resolve) => waiting.push(() => resolve(nativeFlushDeflate(bytes)))),
+    );
+    const built = gz.gzip(["[", segment("x", [{}], "a"), ",", segment("x", [{}], "b"), "]"]);
+    // five pieces: three literals and two segments, all started, none finished
+    expect(waiting).toHaveLength(5);
+    for (const done of waiting.reverse()) done();
+    expect(await inflated((await built).gzip)).toBe("[a,b]");
+  });
+
+  it("does not reuse what a failed build compressed", async () => {
+    let fail = true;
+    const gz = new SegmentedGzip(async (bytes) => {
+      if (fail) throw new Error("deflate failed");
+      return nativeFlushDeflate(bytes);
+    });
+    const r = {};
+    await expect(gz.gzip([segment("x", [r], "a")])).rejects.toThrow("deflate failed");
+    gz.abandon();
+    fail = false;
+    expect(await inflated((await gz.gzip([segment("x", [r], "a")])).gzip)).toBe("a");
+    expect(gz.commit()).toEqual({ compressed: 1, reused: 0 });
   });
 });

@@ -3,9 +3,12 @@ import { crc32Combine } from "../../shared/util/crc32";
 /**
  * Compresses a run of bytes as raw deflate blocks that end on a byte boundary with the dictionary
  * reset (zlib's full flush) and no final block, with the CRC-32 of the input: such runs may be
- * joined in any order into one deflate stream.
+ * joined in any order into one deflate stream. It may answer later, and may take the bytes (move
+ * them to another thread): the caller does not read them again.
  */
-export type FlushDeflate = (bytes: Uint8Array) => { deflated: Uint8Array; crc: number };
+export type FlushDeflate = (bytes: Uint8Array) => Deflated | Promise<Deflated>;
+
+export type Deflated = { deflated: Uint8Array; crc: number };
 
 /** Text compressed on its own and kept while the same `records` make it with the same `tag`. */
 export type Segment = {
@@ -14,12 +17,16 @@ export type Segment = {
   text(): string;
 };
 
+type Part = Deflated & { size: number };
+
+/** Pieces handed to `deflate` by `start`, joined by `finish`. */
+export type Started = { readonly parts: Promise<Part[]> };
+
+/** A segment as compressed (or still being compressed) by a build. */
 type Compressed = {
   tag: string;
   records: readonly object[];
-  deflated: Uint8Array;
-  crc: number;
-  size: number;
+  part: Part | Promise<Part>;
 };
 
 const encoder = new TextEncoder();
@@ -45,13 +52,21 @@ export class SegmentedGzip {
   constructor(private readonly deflate: FlushDeflate) {}
 
   /** The pieces in order, as gzip, with the number of bytes they inflate to. */
-  gzip(pieces: Iterable<string | Segment>): { gzip: Uint8Array; size: number } {
-    const parts: Array<{ deflated: Uint8Array; crc: number; size: number }> = [];
+  gzip(pieces: Iterable<string | Segment>): Promise<{ gzip: Uint8Array; size: number }> {
+    return this.finish(this.start(pieces));
+  }
+
+  /**
+   * Starts compressing the pieces: each piece's text is made and handed to `deflate` in turn
+   * without waiting for the last, so that an asynchronous `deflate` compresses on other threads
+   * while this one makes the next text, and whatever the caller does before `finish`.
+   */
+  start(pieces: Iterable<string | Segment>): Started {
+    const pending: Array<Part | Promise<Part>> = [];
     let literal = "";
     const flush = () => {
       if (literal === "") return;
-      const bytes = encoder.encode(literal);
-      parts.push({ ...this.deflate(bytes), size: bytes.length });
+      pending.push(this.compress(literal));
       literal = "";
     };
     for (const piece of pieces) {
@@ -60,9 +75,19 @@ export class SegmentedGzip {
         continue;
       }
       flush();
-      parts.push(this.segment(piece));
+      pending.push(this.segment(piece).part);
     }
     flush();
+    const parts = Promise.all(pending);
+    // a failure is the caller's to see at `finish`, not an unhandled rejection before it
+    parts.catch(() => undefined);
+    return { parts };
+  }
+
+  /** The started pieces as one gzip member, behind a literal `lead` made since. */
+  async finish(started: Started, lead = ""): Promise<{ gzip: Uint8Array; size: number }> {
+    const first = lead === "" ? [] : [await this.compress(lead)];
+    const parts = [...first, ...(await started.parts)];
     let crc = 0;
     let size = 0;
     let length = HEADER.length + FINAL_BLOCK.length + 8;
@@ -93,10 +118,31 @@ export class SegmentedGzip {
   commit(): { compressed: number; reused: number } {
     this.kept = this.used;
     this.used = new Map();
+    return this.resetCounts();
+  }
+
+  /**
+   * Ends a build that failed: what it compressed is dropped (a compression that failed must not be
+   * reused), and the segments of the build before are kept.
+   */
+  abandon(): void {
+    this.used = new Map();
+    this.resetCounts();
+  }
+
+  private resetCounts(): { compressed: number; reused: number } {
     const counts = { compressed: this.compressed, reused: this.reused };
     this.compressed = 0;
     this.reused = 0;
     return counts;
+  }
+
+  private compress(text: string): Part | Promise<Part> {
+    const bytes = encoder.encode(text);
+    // read first: a `deflate` may move the bytes to another thread
+    const size = bytes.length;
+    const deflated = this.deflate(bytes);
+    return deflated instanceof Promise ? deflated.then((d) => ({ ...d, size })) : { ...deflated, size };
   }
 
   private segment(s: Segment): Compressed {
@@ -107,8 +153,7 @@ export class SegmentedGzip {
       this.reused++;
       return old;
     }
-    const bytes = encoder.encode(s.text());
-    const made = { tag: s.tag, records: s.records, ...this.deflate(bytes), size: bytes.length };
+    const made = { tag: s.tag, records: s.records, part: this.compress(s.text()) };
     this.used.set(first, made);
     this.compressed++;
     return made;

@@ -1,6 +1,6 @@
 import type { ClusterIdentity } from "../../shared/cluster/keys";
-import { calculateConfigHash, type Md5 } from "../../shared/hash/config-hash";
-import { signSections } from "../../shared/snapshot/codec";
+import { type ConfigHashes, calculateConfigHash, type Md5 } from "../../shared/hash/config-hash";
+import { type Section, signSections } from "../../shared/snapshot/codec";
 import { isColdType } from "../../shared/snapshot/cold";
 import type { Envelope, Manifest } from "../../shared/snapshot/envelope";
 import type { Export, ExportedEntity } from "./exporter";
@@ -53,20 +53,7 @@ export class SnapshotBuilder {
     identity: ClusterIdentity,
     kid: string,
   ): Promise<Built> {
-    const forHash: Record<string, unknown> = { _format_version: "3.0", _transform: false };
-    for (const t of exp.types) forHash[t.name] = t.entities.map((e) => e.hash);
-    const hashes = calculateConfigHash(forHash, this.md5);
-
-    const head = JSON.stringify({
-      version: exp.version,
-      epoch: exp.epoch,
-      config_hash: hashes.config,
-      hashes,
-      created_at: meta.created_at,
-      cp_id: meta.cp_id,
-      config: { _format_version: "3.0", _transform: false },
-    });
-    const hotPieces: Array<string | Segment> = [head.slice(0, -2)];
+    const hotPieces: Array<string | Segment> = [];
     const coldPieces: Segment[] = [];
     let coldEntities = 0;
     for (const { name, entities } of exp.types) {
@@ -95,8 +82,34 @@ export class SnapshotBuilder {
       hotPieces.push("]");
     }
     hotPieces.push("}}");
-    const hot = this.gz.gzip(hotPieces);
-    const cold = this.gz.gzip(coldPieces);
+    let hot: Section;
+    let cold: Section;
+    let hashes: ConfigHashes;
+    try {
+      // the sections are started first: an asynchronous deflate compresses them while the config
+      // hash is made, and the envelope's head, which holds the hash, is compressed last
+      const hotBody = this.gz.start(hotPieces);
+      const coldStarted = this.gz.start(coldPieces);
+      const forHash: Record<string, unknown> = { _format_version: "3.0", _transform: false };
+      for (const t of exp.types) forHash[t.name] = t.entities.map((e) => e.hash);
+      hashes = calculateConfigHash(forHash, this.md5);
+      const head = JSON.stringify({
+        version: exp.version,
+        epoch: exp.epoch,
+        config_hash: hashes.config,
+        hashes,
+        created_at: meta.created_at,
+        cp_id: meta.cp_id,
+        config: { _format_version: "3.0", _transform: false },
+      });
+      [hot, cold] = await Promise.all([
+        this.gz.finish(hotBody, head.slice(0, -2)),
+        this.gz.finish(coldStarted),
+      ]);
+    } catch (e) {
+      this.gz.abandon();
+      throw e;
+    }
     const sealed = await signSections(
       { ...meta, version: exp.version, epoch: exp.epoch, config_hash: hashes.config },
       hot,
