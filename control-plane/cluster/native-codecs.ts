@@ -17,6 +17,8 @@ export const nativeGzip = (bytes: Uint8Array): Uint8Array => new Uint8Array(zlib
 /** zlib's CRC-32 where the runtime has it (Node 20.15 and later). */
 const zlibCrc32 = (zlib as { crc32?: (bytes: Uint8Array) => number }).crc32;
 
+export const nativeCrc32 = (bytes: Uint8Array): number => (zlibCrc32 ? zlibCrc32(bytes) : crc32(bytes));
+
 /**
  * Level 5: on a large config's runs of entities, a fifth faster than zlib's default (6) for output
  * 0.2 % larger (measured on 13 MB of exported entities: 103 against 127 ms).
@@ -25,5 +27,5 @@ const RUN_DEFLATE = { level: 5, finishFlush: zlib.constants.Z_FULL_FLUSH };
 
 export const nativeFlushDeflate: FlushDeflate = (bytes) => ({
   deflated: new Uint8Array(zlib.deflateRawSync(bytes, RUN_DEFLATE)),
-  crc: zlibCrc32 ? zlibCrc32(bytes) : crc32(bytes),
+  crc: nativeCrc32(bytes),
 });

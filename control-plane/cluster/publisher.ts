@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { readConfigVersion } from "./export";
 import { ConfigExporter } from "./exporter";
 import { nativeFlushDeflate, nativeMd5 } from "./native-codecs";
+import type { FlushDeflate } from "./segmented-gzip";
 import { SnapshotBuilder } from "./snapshot-builder";
 
 export type Snapshot = {
@@ -33,6 +34,8 @@ export type PublisherOptions = {
   onSnapshot: (snapshot: Snapshot) => void;
   log: (message: string) => void;
   now?: () => number;
+  /** How snapshot segments are compressed: zlib on this thread unless the host has better. */
+  deflate?: FlushDeflate;
 };
 
 /**
@@ -47,10 +50,11 @@ export class Publisher {
   private timer: ReturnType<typeof setInterval> | undefined;
 
   private readonly exporter: ConfigExporter;
-  private readonly builder = new SnapshotBuilder(nativeFlushDeflate, nativeMd5);
+  private readonly builder: SnapshotBuilder;
 
   constructor(private opts: PublisherOptions) {
     this.exporter = new ConfigExporter(opts.db, opts.daos);
+    this.builder = new SnapshotBuilder(opts.deflate ?? nativeFlushDeflate, nativeMd5);
   }
 
   /** A rotation: later snapshots are signed with this identity, the current one at once. */

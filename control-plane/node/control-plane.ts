@@ -16,6 +16,7 @@ import { CONFIG_CHANNEL } from "../dao/entity-dao";
 import { type Database, openPglite, openPostgres } from "../db/client";
 import { checkAdminExposure, serveAdmin } from "./admin-server";
 import { createClusterListener } from "./cluster-listener";
+import { DeflateThreads } from "./deflate-threads";
 import { loadNodeId } from "./node-id";
 import { readPemOption } from "./pem-option";
 
@@ -136,7 +137,9 @@ export async function startControlPlane(
     certificateExpiry,
     log,
   });
+  const deflate = new DeflateThreads();
   publisher = new Publisher({
+    deflate: deflate.deflate,
     db: database.db,
     daos,
     identity: trust.identity,
@@ -217,6 +220,7 @@ export async function startControlPlane(
       await new Promise<void>((r) => clusterServer.close(() => r()));
       for (const { server } of adminServers) await new Promise<void>((r) => server.close(() => r()));
       await database.close();
+      await deflate.close();
     },
   };
 }

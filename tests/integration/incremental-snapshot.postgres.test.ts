@@ -1,4 +1,4 @@
 import { freshPostgres } from "../helpers/postgres";
 import { incrementalSnapshotSuite } from "./incremental-snapshot.suite";
 
-incrementalSnapshotSuite("Postgres", freshPostgres, { freeze: true });
+incrementalSnapshotSuite("Postgres", freshPostgres, { freeze: true, deflate: "threads" });

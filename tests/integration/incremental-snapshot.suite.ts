@@ -11,6 +11,7 @@ import { nativeFlushDeflate, nativeMd5 } from "../../control-plane/cluster/nativ
 import { SnapshotBuilder } from "../../control-plane/cluster/snapshot-builder";
 import { createDaos, type Daos } from "../../control-plane/dao";
 import type { Database } from "../../control-plane/db/client";
+import { DeflateThreads } from "../../control-plane/node/deflate-threads";
 import type { ClusterIdentity } from "../../shared/cluster/keys";
 import { parseDeclarative } from "../../shared/declarative/parse";
 import { calculateConfigHash } from "../../shared/hash/config-hash";
@@ -26,7 +27,15 @@ type Open = () => Promise<Database & { drop(): Promise<void> }>;
  * make: after every kind of write, the snapshot must hold the same config, byte for byte in its hot
  * JSON, with the same hash, while reading and recompressing only what changed.
  */
-export function incrementalSnapshotSuite(label: string, open: Open, opts: { freeze: boolean }) {
+export function incrementalSnapshotSuite(
+  label: string,
+  open: Open,
+  opts: {
+    freeze: boolean;
+    /** How segments are compressed: the Node CP's threads, or zlib on this thread (the managed CP's). */
+    deflate: "threads" | "inline";
+  },
+) {
   describe(`incremental snapshots (${label})`, () => {
     let database: Database & { drop(): Promise<void> };
     let daos: Daos;
@@ -34,7 +43,8 @@ export function incrementalSnapshotSuite(label: string, open: Open, opts: { free
     let api: ReturnType<typeof adminHarness>;
     const exporter = () => new ConfigExporter(database.db, daos);
     let incremental: ConfigExporter;
-    const builder = new SnapshotBuilder(nativeFlushDeflate, nativeMd5);
+    const threads = opts.deflate === "threads" ? new DeflateThreads() : undefined;
+    const builder = new SnapshotBuilder(threads?.deflate ?? nativeFlushDeflate, nativeMd5);
 
     beforeAll(async () => {
       database = await open();
@@ -67,6 +77,7 @@ export function incrementalSnapshotSuite(label: string, open: Open, opts: { free
       incremental = exporter();
     }, 120_000);
     afterAll(async () => {
+      await threads?.close();
       await database?.drop();
     });
 

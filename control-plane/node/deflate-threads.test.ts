@@ -1,0 +1,82 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
+import { afterEach, describe, expect, it } from "vitest";
+import { nativeCrc32 } from "../cluster/native-codecs";
+import { SegmentedGzip } from "../cluster/segmented-gzip";
+import { DeflateThreads } from "./deflate-threads";
+
+const text = (i: number) =>
+  JSON.stringify(Array.from({ length: 200 }, (_, j) => ({ id: `${i}-${j}`, name: `consumer-${i * j}` })));
+const bytesOf = (s: string) => new TextEncoder().encode(s);
+
+describe("DeflateThreads", () => {
+  let pool: DeflateThreads | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
+
+  it("compresses as zlib does on this thread, many runs at once over its threads", async () => {
+    pool = new DeflateThreads({ threads: 2 });
+    const inputs = Array.from({ length: 40 }, (_, i) => text(i));
+    const out = await Promise.all(inputs.map((s) => (pool as DeflateThreads).deflate(bytesOf(s))));
+    out.forEach((d, i) => {
+      const expected = deflateRawSync(bytesOf(inputs[i] as string), {
+        level: 5,
+        finishFlush: constants.Z_FULL_FLUSH,
+      });
+      expect(Buffer.from(d.deflated).equals(expected)).toBe(true);
+      expect(d.crc).toBe(nativeCrc32(bytesOf(inputs[i] as string)));
+      expect(inflateRawSync(d.deflated, { finishFlush: constants.Z_SYNC_FLUSH }).toString()).toBe(inputs[i]);
+    });
+  });
+
+  it("serves a segmented gzip that inflates to its pieces", async () => {
+    pool = new DeflateThreads();
+    const gz = new SegmentedGzip(pool.deflate);
+    const pieces = [0, 1, 2].map((i) => ({ tag: "t", records: [{}], text: () => text(i) }));
+    const started = gz.start(["[", ...pieces.flatMap((p) => [p, ","]), "0]"]);
+    const built = await gz.finish(started, "lead:");
+    const { gunzipSync } = await import("node:zlib");
+    expect(gunzipSync(built.gzip).toString()).toBe(`lead:[${text(0)},${text(1)},${text(2)},0]`);
+  });
+
+  it("compresses a view of a larger buffer, leaving the buffer as it was", async () => {
+    pool = new DeflateThreads({ threads: 1 });
+    const whole = bytesOf(`xxxx${text(7)}yyyy`);
+    const view = whole.subarray(4, whole.length - 4);
+    const d = await pool.deflate(view);
+    expect(inflateRawSync(d.deflated, { finishFlush: constants.Z_SYNC_FLUSH }).toString()).toBe(text(7));
+    expect(new TextDecoder().decode(whole.subarray(0, 4))).toBe("xxxx");
+  });
+
+  it("fails the jobs still running when closed, and any asked after", async () => {
+    pool = new DeflateThreads({ threads: 1 });
+    const big = bytesOf("lintel ".repeat(4_000_000));
+    const running = pool.deflate(big);
+    await pool.close();
+    await expect(running).rejects.toThrow(/deflate thread exited/);
+    await expect(pool.deflate(bytesOf("late"))).rejects.toThrow("deflate threads closed");
+  });
+
+  it("keeps the process alive while a job is owed, and lets it exit once idle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lintel-deflate-"));
+    const script = join(dir, "job.mts");
+    writeFileSync(
+      script,
+      [
+        `import { DeflateThreads } from ${JSON.stringify(join(import.meta.dirname, "deflate-threads.ts"))};`,
+        "const pool = new DeflateThreads({ threads: 1 });",
+        'pool.deflate(new TextEncoder().encode("a".repeat(1000))).then((d) => console.log("deflated", d.deflated.length));',
+      ].join("\n"),
+    );
+    const runTs = join(import.meta.dirname, "../../bin/run-ts.mjs");
+    // the process must print the result (not exit with the job owed) and then end by itself
+    const { stdout } = await promisify(execFile)(process.execPath, [runTs, script], { timeout: 30_000 });
+    expect(stdout).toMatch(/^deflated \d+$/m);
+  });
+});
