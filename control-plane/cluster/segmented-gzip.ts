@@ -142,7 +142,9 @@ export class SegmentedGzip {
     // read first: a `deflate` may move the bytes to another thread
     const size = bytes.length;
     const deflated = this.deflate(bytes);
-    return deflated instanceof Promise ? deflated.then((d) => ({ ...d, size })) : { ...deflated, size };
+    if (deflated instanceof Promise)
+      return deflated.then((d) => ({ deflated: d.deflated, crc: d.crc, size }));
+    return { deflated: deflated.deflated, crc: deflated.crc, size };
   }
 
   private segment(s: Segment): Compressed {

@@ -50,7 +50,10 @@ class DeflateThread {
   }
 
   send(id: number, bytes: Uint8Array, level: number, job: Job): void {
-    if (this.broken) return job.reject(this.broken);
+    if (this.broken) {
+      job.reject(this.broken);
+      return;
+    }
     // referenced while it owes an answer: a process must not exit with a build half done
     if (this.jobs.size === 0) this.worker.ref();
     this.jobs.set(id, job);
