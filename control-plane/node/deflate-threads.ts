@@ -84,17 +84,19 @@ export type DeflateThreadsOptions = {
 /**
  * A pool of threads that compress runs of bytes as `FlushDeflate` asks. A thread that dies fails
  * its jobs (the build fails, and the next one starts afresh) and is replaced on the next call.
+ * Idle threads do not keep the process alive.
  */
 export class DeflateThreads {
-  private readonly threads: Array<DeflateThread | undefined>;
+  private threads: Array<DeflateThread | undefined> = [];
   private readonly level: number;
   private nextId = 0;
   private closed = false;
 
   constructor(opts: DeflateThreadsOptions = {}) {
     const n = opts.threads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
-    this.threads = Array.from({ length: n }, () => undefined);
     this.level = opts.level ?? 5;
+    // started now (a thread takes some tens of milliseconds to start), not by the first build
+    this.threads = Array.from({ length: n }, () => this.spawn());
   }
 
   /** Bytes passed in are moved to a thread: the caller must not use them again. */
@@ -133,12 +135,16 @@ export class DeflateThreads {
     }
     let thread = this.threads[best];
     if (!thread) {
-      thread = new DeflateThread((dead) => {
-        const at = this.threads.indexOf(dead);
-        if (at >= 0) this.threads[at] = undefined;
-      });
+      thread = this.spawn();
       this.threads[best] = thread;
     }
     return thread;
+  }
+
+  private spawn(): DeflateThread {
+    return new DeflateThread((dead) => {
+      const at = this.threads.indexOf(dead);
+      if (at >= 0) this.threads[at] = undefined;
+    });
   }
 }
