@@ -241,6 +241,10 @@ async function publisherPath(db: Db, daos: Daos, identity: ClusterIdentity, kid:
   if (!updated.ok) throw new Error(updated.error.message);
   const [next, writeExportMs] = await time(() => exporter.export());
   const [, writeBuildMs] = await time(() => builder.build(next, meta, identity, kid));
+  gc();
+  const cacheBytes = process.memoryUsage().heapUsed - before;
+  held.push(exporter, builder); // alive until here, so that the heap above counts them
+  held.length = 0;
   await threads.close();
   // the baseline, measured after (so with the JIT as warm as it gets): a fresh export, built with
   // every run compressed on this thread
@@ -248,10 +252,6 @@ async function publisherPath(db: Db, daos: Daos, identity: ClusterIdentity, kid:
   const [, inlineBuildMs] = await time(() =>
     new SnapshotBuilder(nativeFlushDeflate, nativeMd5).build(inline, meta, identity, kid),
   );
-  gc();
-  const cacheBytes = process.memoryUsage().heapUsed - before;
-  held.push(exporter, builder); // alive until here, so that the heap above counts them
-  held.length = 0;
   return {
     firstExportMs,
     firstBuildMs,
