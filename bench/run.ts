@@ -75,6 +75,21 @@ const [bare, bareCpu] = await withWorkerdCpu(() =>
   }),
 );
 const bareUrl = bare.url;
+/** Another workerd serving the same bare Worker, and one making Kong's runtime calls alone. */
+const reference = async (name: string, file: string) =>
+  withWorkerdCpu(async () =>
+    startLocalDp({
+      prefix: join(dir, name),
+      host: "127.0.0.1",
+      port: await freePort(),
+      quiet: true,
+      bindings: { BENCH_UPSTREAM: upstream.url },
+      entry: join(import.meta.dirname ?? ".", "workers", file),
+      wakeNode: false,
+    }),
+  );
+const [bareAgain, bareAgainCpu] = await reference("baseline-again", "baseline.ts");
+const [kongWorker, kongCallsCpu] = await reference("kong-calls", "kong-calls.ts");
 
 const post = (path: string, body: unknown) =>
   fetch(`${cp.adminUrl}${path}`, {
@@ -128,6 +143,8 @@ const proxyResults = await compare(
   {
     direct: `${upstream.url}/bench/x`,
     baseline: `${bareUrl}/bench/x`,
+    baselineAgain: `${bareAgain.url}/bench/x`,
+    kongCalls: `${kongWorker.url}/bench/x`,
     lintel: `${dp.url}/bench/x`,
     headersOff: `${quietDp.url}/bench/x`,
     plugins: `${dp.url}/plugged/x?apikey=bench-key`,
@@ -136,18 +153,29 @@ const proxyResults = await compare(
     concurrency: CONCURRENCY,
     ms: SECONDS * 1000,
     rounds: ROUNDS,
-    cpu: { baseline: bareCpu, lintel: dpCpu, headersOff: quietCpu, plugins: dpCpu },
+    cpu: {
+      baseline: bareCpu,
+      baselineAgain: bareAgainCpu,
+      kongCalls: kongCallsCpu,
+      lintel: dpCpu,
+      headersOff: quietCpu,
+      plugins: dpCpu,
+    },
   },
 );
 type Result = NonNullable<(typeof proxyResults)[string]>;
-const { direct, baseline, lintel, headersOff, plugins } = proxyResults as {
+const { direct, baseline, baselineAgain, kongCalls, lintel, headersOff, plugins } = proxyResults as {
   direct: Result;
   baseline: Result;
+  baselineAgain: Result;
+  kongCalls: Result;
   lintel: Result;
   headersOff: Result;
   plugins: Result;
 };
 await quietDp.close();
+await bareAgain.close();
+await kongWorker.close();
 
 log(`propagation: ${WRITES} writes`);
 const propagation = await measurePropagation(post, waitServed, "p");
@@ -359,9 +387,19 @@ the same way as the DP: same bundling, same workerd, same Durable Object binding
 |---|---|---|---|---|---|---|---|
 ${row("upstream directly (no Worker)", direct)}
 ${row("bare pass-through Worker (baseline)", baseline)}
+${row("the same bare Worker in a second workerd (the noise between two processes)", baselineAgain)}
+${row("Kong's runtime calls, no Lintel code (`bench/workers/kong-calls.ts`)", kongCalls)}
 ${row("Lintel DP (router, headers, proxy)", lintel)}
 ${row("Lintel DP, `headers = off` (no Via, latency headers, request id)", headersOff)}
 ${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
+
+The second bare Worker is the baseline again, in a process of its own: its ratio is how far two
+identical Workers differ in this run, so differences smaller than that are noise. The Worker with
+Kong's runtime calls makes the calls the DP needs for Kong's default headers (the request's headers
+copied and changed, a timer for the upstream timeouts, the response copied to add headers) with
+none of Lintel's code: against it, the DP's throughput ratio is ${f(pairedRatio(lintel, kongCalls))} and its
+CPU ratio ${f(pairedCpuRatio(lintel, kongCalls))}, which is what Lintel's own code (config, router, options,
+logging) costs; what the baseline has over it is the runtime's.
 
 The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with \`headers = off\`
 ${roundRatios(headersOff)}; with key-auth and rate-limiting ${roundRatios(plugins)}.
