@@ -65,14 +65,30 @@ const gc = () => {
 /** Compiled configs kept alive until their heap is measured. */
 const held: unknown[] = [];
 
-/**
- * A kong.yml of `n` entities: a tenth each of services, routes (one per service, a host and a
- * path) and plugins (key-auth and rate-limiting in turn, on the routes), and the rest consumers,
- * each with a key-auth credential.
- */
-export function syntheticConfig(n: number): { config: Record<string, unknown>; shape: string } {
+/** A config's size: so many services (each with a route and a plugin), and consumers. */
+export type SnapshotShape = { services: number; consumers: number; label?: string };
+
+/** `n` entities: a tenth each of services, routes and plugins, the rest consumers and credentials. */
+export function shapeOf(n: number): SnapshotShape {
   const services = Math.round(n / 10);
-  const consumers = Math.round((n - 3 * services) / 2);
+  return { services, consumers: Math.round((n - 3 * services) / 2) };
+}
+
+/** DESIGN.md's large case: 10k services, routes and plugins, and 50k consumers, each with a key. */
+export const DESIGN_LARGE_CASE: SnapshotShape = {
+  services: 10_000,
+  consumers: 50_000,
+  label: "DESIGN.md's large case",
+};
+
+/**
+ * A kong.yml of the shape: services, each with a route (a host and a path) and a plugin on it
+ * (key-auth and rate-limiting in turn), and consumers, each with a key-auth credential.
+ */
+export function syntheticConfig({ services, consumers }: SnapshotShape): {
+  config: Record<string, unknown>;
+  shape: string;
+} {
   const config = {
     _format_version: "3.0",
     services: Array.from({ length: services }, (_, i) => ({
@@ -118,13 +134,15 @@ export async function benchSnapshots(
   daos: Daos,
   identity: ClusterIdentity,
   kid: string,
-  sizes: number[],
+  shapes: SnapshotShape[],
   log: (m: string) => void,
 ): Promise<SnapshotRow[]> {
   const rows: SnapshotRow[] = [];
-  for (const n of sizes) {
+  for (const s of shapes) {
+    const n = 3 * s.services + 2 * s.consumers;
     log(`snapshot: ${n} entities`);
-    const { config: input, shape } = syntheticConfig(n);
+    const { config: input, shape: described } = syntheticConfig(s);
+    const shape = s.label ? `${described} (${s.label})` : described;
     const [applied, importMs] = await time(async () => {
       const parsed = await parseDeclarative(input);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.error.flattened.slice(0, 3)));
