@@ -15,7 +15,7 @@ import type { ClusterIdentity } from "../shared/cluster/keys";
 import { parseDeclarative } from "../shared/declarative/parse";
 import { calculateConfigHash } from "../shared/hash/config-hash";
 import { hotPart, openManifest, openSnapshot, sealSnapshot } from "../shared/snapshot/codec";
-import type { Envelope } from "../shared/snapshot/envelope";
+import type { Envelope, Manifest } from "../shared/snapshot/envelope";
 import { utf8 } from "../shared/util/bytes";
 
 export type SnapshotRow = {
@@ -141,65 +141,19 @@ export async function benchSnapshots(
   for (const s of shapes) {
     const n = 3 * s.services + 2 * s.consumers;
     log(`snapshot: ${n} entities`);
-    const { config: input, shape: described } = syntheticConfig(s);
-    const shape = s.label ? `${described} (${s.label})` : described;
-    const [applied, importMs] = await time(async () => {
-      const parsed = await parseDeclarative(input);
-      if (!parsed.ok) throw new Error(JSON.stringify(parsed.error.flattened.slice(0, 3)));
-      return applyDeclarative(db, daos, parsed.value);
-    });
-    if (!applied.ok) throw new Error(applied.error.message);
+    const { shape, importMs } = await importShape(db, daos, s);
     const cp = await publisherPath(db, daos, identity, kid);
-    const [exported, exportMs] = await time(() => exportConfig(db, daos));
-    const config = exported.config;
-    const [hashes, hashMs] = await time(() =>
-      calculateConfigHash(config as unknown as Record<string, unknown>, nativeMd5),
-    );
-    const envelope: Envelope = {
-      version: exported.version,
-      epoch: exported.epoch,
-      config_hash: hashes.config,
-      hashes,
-      created_at: Date.now(),
-      cp_id: "bench",
-      config,
-    };
-    const json = utf8.encode(JSON.stringify(envelope));
-    const [compressed, gzipMs] = await time(() => nativeGzip(json));
-    const [sealed, sealMs] = await time(() => sealSnapshot(envelope, identity, kid, nativeGzip));
+    // the export is dropped with the function's scope: the heaps below must not count it, nor see it
+    // collected halfway through
+    const { sealed, ...rebuild } = await fullRebuild(db, daos, identity, kid);
     const trust = { signers: [identity.chain[0] as Uint8Array], maxPayload: 1 << 30 };
     const [, verifyMs] = await time(() => openManifest(sealed.bytes, trust));
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const [opened, openMs] = await time(() => openSnapshot(sealed.bytes, trust));
-    if (!opened.ok) throw new Error(JSON.stringify(opened.error));
-    const [compiled, compileMs] = await time(() =>
-      compileConfig(opened.value.manifest, opened.value.envelope.config),
-    );
-    held.push(compiled, opened);
-    gc();
-    const heapBytes = process.memoryUsage().heapUsed - before;
-    held.length = 0;
-    if (!compiled.router) throw new Error("no router");
-
-    gc();
-    const beforeHot = process.memoryUsage().heapUsed;
-    const [hot, hotOpenMs] = await time(() =>
-      openSnapshot(hotPart(sealed.bytes, sealed.manifest), { ...trust, cold: "skip" }),
-    );
-    if (!hot.ok) throw new Error(JSON.stringify(hot.error));
-    const hotConfig = hot.value.envelope.config;
-    const [hotCompiled, hotCompileMs] = await time(() =>
-      compileConfig(
-        hot.value.manifest,
-        hotConfig,
-        new StoredConsumers(hotConfig, async () => ({ rows: [], current: true })),
-      ),
-    );
-    held.push(hotCompiled, hot);
-    gc();
-    const hotHeapBytes = process.memoryUsage().heapUsed - beforeHot;
-    held.length = 0;
+    const { openMs, compileMs, heapBytes } = await openAndCompile(sealed, trust, "whole");
+    const {
+      openMs: hotOpenMs,
+      compileMs: hotCompileMs,
+      heapBytes: hotHeapBytes,
+    } = await openAndCompile(sealed, trust, "hot");
     let read = 0;
     const [, coldReadMs] = await time(() =>
       openSnapshot(sealed.bytes, {
@@ -214,12 +168,7 @@ export async function benchSnapshots(
       entities: n,
       shape,
       importMs,
-      exportMs,
-      hashMs,
-      jsonBytes: json.length,
-      gzipBytes: compressed.length,
-      gzipMs,
-      sealMs,
+      ...rebuild,
       verifyMs,
       openMs,
       compileMs,
@@ -233,6 +182,84 @@ export async function benchSnapshots(
     });
   }
   return rows;
+}
+
+/**
+ * A DP's open and compile of a snapshot, whole or its hot section alone (consumers and credentials
+ * then in the node's storage), with the heap what it made holds. Everything measured lives in this
+ * function's frame and in `held` only, so that nothing else keeps it or lets it go meanwhile.
+ */
+async function openAndCompile(
+  sealed: { bytes: Uint8Array; manifest: Manifest },
+  trust: { signers: Uint8Array[]; maxPayload: number },
+  part: "whole" | "hot",
+): Promise<{ openMs: number; compileMs: number; heapBytes: number }> {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const [opened, openMs] = await time(() =>
+    part === "whole"
+      ? openSnapshot(sealed.bytes, trust)
+      : openSnapshot(hotPart(sealed.bytes, sealed.manifest), { ...trust, cold: "skip" }),
+  );
+  if (!opened.ok) throw new Error(JSON.stringify(opened.error));
+  const config = opened.value.envelope.config;
+  const [compiled, compileMs] = await time(() =>
+    part === "whole"
+      ? compileConfig(opened.value.manifest, config)
+      : compileConfig(
+          opened.value.manifest,
+          config,
+          new StoredConsumers(config, async () => ({ rows: [], current: true })),
+        ),
+  );
+  if (!compiled.router) throw new Error("no router");
+  held.push(compiled, opened);
+  gc();
+  const heapBytes = process.memoryUsage().heapUsed - before;
+  held.length = 0;
+  return { openMs, compileMs, heapBytes };
+}
+
+/** Imports a config of the shape as a kong.yml (Kong's `POST /config`), timed. */
+async function importShape(db: Db, daos: Daos, s: SnapshotShape) {
+  const { config: input, shape } = syntheticConfig(s);
+  const [applied, importMs] = await time(async () => {
+    const parsed = await parseDeclarative(input);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.error.flattened.slice(0, 3)));
+    return applyDeclarative(db, daos, parsed.value);
+  });
+  if (!applied.ok) throw new Error(applied.error.message);
+  return { shape: s.label ? `${shape} (${s.label})` : shape, importMs };
+}
+
+/** A full rebuild: export, hash, and seal in one go (what `sealSnapshot` makes), each timed. */
+async function fullRebuild(db: Db, daos: Daos, identity: ClusterIdentity, kid: string) {
+  const [exported, exportMs] = await time(() => exportConfig(db, daos));
+  const config = exported.config;
+  const [hashes, hashMs] = await time(() =>
+    calculateConfigHash(config as unknown as Record<string, unknown>, nativeMd5),
+  );
+  const envelope: Envelope = {
+    version: exported.version,
+    epoch: exported.epoch,
+    config_hash: hashes.config,
+    hashes,
+    created_at: Date.now(),
+    cp_id: "bench",
+    config,
+  };
+  const json = utf8.encode(JSON.stringify(envelope));
+  const [compressed, gzipMs] = await time(() => nativeGzip(json));
+  const [sealed, sealMs] = await time(() => sealSnapshot(envelope, identity, kid, nativeGzip));
+  return {
+    exportMs,
+    hashMs,
+    jsonBytes: json.length,
+    gzipBytes: compressed.length,
+    gzipMs,
+    sealMs,
+    sealed,
+  };
 }
 
 /**
