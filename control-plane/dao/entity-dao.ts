@@ -1,4 +1,15 @@
-import { and, arrayContains, arrayOverlaps, asc, eq, getTableName, gt, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  arrayContains,
+  arrayOverlaps,
+  asc,
+  Column,
+  eq,
+  getTableName,
+  gt,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import { invalidOffset, invalidSize, type KongError, schemaViolation } from "../../shared/schema/errors";
 import type { TagsFilter } from "../../shared/schema/tags-filter";
@@ -316,7 +327,9 @@ export class EntityDao {
     // each field of the entity (toEntity's, foreign keys flat) from its column, found once
     const plan = Object.keys(this.schema.fields).flatMap((field) => {
       const key = this.fks.find((f) => f.field === field)?.column ?? field;
-      return this.hasColumn(key) ? [{ field, column: this.columns[key] as AnyPgColumn }] : [];
+      if (!this.hasColumn(key)) return [];
+      const column = this.columns[key] as AnyPgColumn;
+      return [{ field, column, map: driverMapping(column) }];
     });
     // arrays as JSON: parsed natively, where the driver parses Postgres' array text in JavaScript
     // (a third of the time of reading routes)
@@ -334,9 +347,9 @@ export class EntityDao {
       const result = await tx.execute(sql`SELECT ${list}, xmin::text AS "xmin" ${from} ${where} ORDER BY id`);
       for (const row of (result as unknown as { rows: Array<Record<string, unknown>> }).rows) {
         const entity: Record<string, unknown> = {};
-        for (const { field, column } of plan) {
+        for (const { field, column, map } of plan) {
           const v = row[column.name];
-          entity[field] = v === null || v === undefined ? null : column.mapFromDriverValue(v);
+          entity[field] = v === null || v === undefined ? null : map ? map(v) : v;
         }
         out.push({ entity: entity as Entity, xmin: String(row.xmin) });
       }
@@ -543,4 +556,18 @@ export async function bumpConfigVersion(tx: Tx): Promise<void> {
     .onConflictDoUpdate({ target: configVersion.id, set: { version: sql`${configVersion.version} + 1` } })
     .returning({ version: configVersion.version });
   await tx.execute(sql`select pg_notify(${CONFIG_CHANNEL}, ${String(row?.version ?? 0)})`);
+}
+
+/** drizzle's own mapping of a column's driver value: none where it would hand the value back. */
+const identity = Column.prototype.mapFromDriverValue;
+
+/**
+ * How an export maps a value the driver gave for the column, or undefined where the value is the
+ * entity's as it comes (text, uuid, boolean; an array read as JSON whose items map to themselves).
+ */
+function driverMapping(column: AnyPgColumn): ((v: unknown) => unknown) | undefined {
+  if (column.mapFromDriverValue === identity) return undefined;
+  const base = (column as { baseColumn?: AnyPgColumn }).baseColumn;
+  if (column.columnType === "PgArray" && base?.mapFromDriverValue === identity) return undefined;
+  return (v) => column.mapFromDriverValue(v);
 }
