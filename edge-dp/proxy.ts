@@ -18,7 +18,8 @@ import { generated, httpsRequired, NO_ROUTE, NO_SERVICE } from "./kong-responses
 import { logEntry } from "./log-entry";
 import { type EdgeServices, exitResponse, runPlugins } from "./plugins";
 
-const HOP_BY_HOP = [
+/** Hop-by-hop headers: not forwarded (a WebSocket upgrade keeps `upgrade` and `connection`). */
+export const HOP_BY_HOP = [
   "connection",
   "keep-alive",
   "proxy-connection",

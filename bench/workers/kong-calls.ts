@@ -13,17 +13,9 @@
 export { DataPlaneNode } from "../../edge-dp/dp-node";
 export { RateLimitCounter } from "../../edge-dp/rate-counter";
 
-const HOP_BY_HOP = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-];
+// the DP's list (a constant: no code of the DP runs)
+import { HOP_BY_HOP } from "../../edge-dp/proxy";
+
 const VIA = "1.1 lintel";
 const TIMEOUT_MS = 120_000;
 
