@@ -63,6 +63,21 @@ describe("DeflateThreads", () => {
     await expect(pool.deflate(bytesOf("late"))).rejects.toThrow("deflate threads closed");
   });
 
+  it("fails the jobs of a thread that dies, and starts another for the next job", async () => {
+    pool = new DeflateThreads({ threads: 1 });
+    // the test reaches into the pool for its thread: nothing outside it can end one
+    const thread = () =>
+      (pool as unknown as { threads: Array<{ worker: { terminate(): Promise<number> } } | undefined> })
+        .threads[0];
+    const dying = thread();
+    const owed = pool.deflate(bytesOf("lintel ".repeat(4_000_000)));
+    await dying?.worker.terminate();
+    await expect(owed).rejects.toThrow(/deflate thread exited/);
+    const d = await pool.deflate(bytesOf(text(3)));
+    expect(inflateRawSync(d.deflated, { finishFlush: constants.Z_SYNC_FLUSH }).toString()).toBe(text(3));
+    expect(thread()).not.toBe(dying);
+  });
+
   it("keeps the process alive while a job is owed, and lets it exit once idle", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lintel-deflate-"));
     const script = join(dir, "job.mts");
