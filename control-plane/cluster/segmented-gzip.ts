@@ -51,11 +51,6 @@ export class SegmentedGzip {
 
   constructor(private readonly deflate: FlushDeflate) {}
 
-  /** The pieces in order, as gzip, with the number of bytes they inflate to. */
-  gzip(pieces: Iterable<string | Segment>): Promise<{ gzip: Uint8Array; size: number }> {
-    return this.finish(this.start(pieces));
-  }
-
   /**
    * Starts compressing the pieces: each piece's text is made and handed to `deflate` in turn
    * without waiting for the last, so that an asynchronous `deflate` compresses on other threads
@@ -84,7 +79,10 @@ export class SegmentedGzip {
     return { parts };
   }
 
-  /** The started pieces as one gzip member, behind a literal `lead` made since. */
+  /**
+   * The started pieces as one gzip member, behind a literal `lead` made since, with the number of
+   * bytes they inflate to.
+   */
   async finish(started: Started, lead = ""): Promise<{ gzip: Uint8Array; size: number }> {
     const first = lead === "" ? [] : [await this.compress(lead)];
     const parts = [...first, ...(await started.parts)];

@@ -87,7 +87,7 @@ export type DeflateThreadsOptions = {
  * Idle threads do not keep the process alive.
  */
 export class DeflateThreads {
-  private threads: Array<DeflateThread | undefined> = [];
+  private readonly threads: Array<DeflateThread | undefined>;
   private readonly level: number;
   private nextId = 0;
   private closed = false;

@@ -139,6 +139,15 @@ function sortedKeys(map: Record<string, unknown>): string[] {
   return sorted;
 }
 
+/** How Kong writes a value that is not a table (nil, string, number, boolean); undefined for a table. */
+function scalar(value: unknown): string | undefined {
+  if (value === null || value === undefined) return "/null/";
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return luaNumber(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  return undefined;
+}
+
 function write(value: unknown, o: Sink): void {
   if (value instanceof Prewritten) {
     // a fold can fall inside the value only if it ends past FOLD_AT: then it is written afresh
@@ -147,14 +156,9 @@ function write(value: unknown, o: Sink): void {
     return;
   }
   if (o.length > FOLD_AT) o.set(o.md5(o.bytes()));
-  if (value === null || value === undefined) {
-    o.put("/null/");
-  } else if (typeof value === "string") {
-    o.put(value);
-  } else if (typeof value === "number") {
-    o.put(luaNumber(value));
-  } else if (typeof value === "boolean") {
-    o.put(value ? "true" : "false");
+  const leaf = scalar(value);
+  if (leaf !== undefined) {
+    o.put(leaf);
   } else if (Array.isArray(value)) {
     if (value.length === 0) {
       o.put("{}");
@@ -195,10 +199,8 @@ function write(value: unknown, o: Sink): void {
  */
 function text(value: unknown): string {
   if (value instanceof Prewritten) return text(value.value);
-  if (value === null || value === undefined) return "/null/";
-  if (typeof value === "string") return value;
-  if (typeof value === "number") return luaNumber(value);
-  if (typeof value === "boolean") return value ? "true" : "false";
+  const leaf = scalar(value);
+  if (leaf !== undefined) return leaf;
   if (Array.isArray(value)) {
     if (value.length === 0) return "{}";
     let s = "";
