@@ -8,6 +8,7 @@ import { SnapshotBuilder } from "../control-plane/cluster/snapshot-builder";
 import type { Daos } from "../control-plane/dao";
 import type { Entity } from "../control-plane/dao/entity-dao";
 import type { Db } from "../control-plane/db/client";
+import type { SnapshotRead } from "../control-plane/db/snapshot-read";
 import { DeflateThreads } from "../control-plane/node/deflate-threads";
 import { compileConfig } from "../edge-dp/compiled-config";
 import { StoredConsumers } from "../edge-dp/stored-consumers";
@@ -40,6 +41,8 @@ export type SnapshotRow = {
   coldReadMs: number;
   /** The publisher's path (incremental export and build): its first build, and one after a write. */
   firstExportMs: number;
+  /** The same export with each table's rows read whole before they are converted (PGlite's way). */
+  wholeExportMs: number;
   firstBuildMs: number;
   /** The same build with every run compressed on the building thread (the publisher before). */
   inlineBuildMs: number;
@@ -131,6 +134,8 @@ const time = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
  */
 export async function benchSnapshots(
   db: Db,
+  /** The control plane's read for exports (`Database.read`): rows streamed on Postgres. */
+  snapshotRead: SnapshotRead,
   daos: Daos,
   identity: ClusterIdentity,
   kid: string,
@@ -142,7 +147,7 @@ export async function benchSnapshots(
     const n = 3 * s.services + 2 * s.consumers;
     log(`snapshot: ${n} entities`);
     const { shape, importMs } = await importShape(db, daos, s);
-    const cp = await publisherPath(db, daos, identity, kid);
+    const cp = await publisherPath(db, snapshotRead, daos, identity, kid);
     // the export is dropped with the function's scope: the heaps below must not count it, nor see it
     // collected halfway through
     const { sealed, ...rebuild } = await fullRebuild(db, daos, identity, kid);
@@ -266,10 +271,10 @@ async function fullRebuild(db: Db, daos: Daos, identity: ClusterIdentity, kid: s
  * What the control plane's publisher does: the first build (every row read, every segment
  * compressed), then the build after one write to a consumer through the DAO (the Admin API's path).
  */
-async function publisherPath(db: Db, daos: Daos, identity: ClusterIdentity, kid: string) {
+async function publisherPath(db: Db, read: SnapshotRead, daos: Daos, identity: ClusterIdentity, kid: string) {
   gc();
   const before = process.memoryUsage().heapUsed;
-  const exporter = new ConfigExporter(db, daos);
+  const exporter = new ConfigExporter(db, daos, read);
   // as the Node control plane builds: runs compressed on threads of their own
   const threads = new DeflateThreads();
   const builder = new SnapshotBuilder(threads.deflate, nativeMd5);
@@ -293,12 +298,13 @@ async function publisherPath(db: Db, daos: Daos, identity: ClusterIdentity, kid:
   await threads.close();
   // the baseline, measured after (so with the JIT as warm as it gets): a fresh export, built with
   // every run compressed on this thread
-  const inline = await new ConfigExporter(db, daos).export();
+  const [inline, wholeExportMs] = await time(() => new ConfigExporter(db, daos).export());
   const [, inlineBuildMs] = await time(() =>
     new SnapshotBuilder(nativeFlushDeflate, nativeMd5).build(inline, meta, identity, kid),
   );
   return {
     firstExportMs,
+    wholeExportMs,
     firstBuildMs,
     inlineBuildMs,
     writeExportMs,

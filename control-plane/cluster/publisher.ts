@@ -4,6 +4,7 @@ import { MAX_HOT_JSON, type Manifest } from "../../shared/snapshot/envelope";
 import { KONG_VERSION } from "../../shared/version";
 import type { Daos } from "../dao";
 import type { Db } from "../db/client";
+import type { SnapshotRead } from "../db/snapshot-read";
 import { readConfigVersion } from "./export";
 import { ConfigExporter } from "./exporter";
 import { nativeFlushDeflate, nativeMd5 } from "./native-codecs";
@@ -36,6 +37,8 @@ export type PublisherOptions = {
   now?: () => number;
   /** How snapshot segments are compressed: zlib on this thread unless the host has better. */
   deflate?: FlushDeflate;
+  /** How the database is read for an export: a drizzle transaction unless the host has better. */
+  read?: SnapshotRead;
 };
 
 /**
@@ -53,7 +56,7 @@ export class Publisher {
   private readonly builder: SnapshotBuilder;
 
   constructor(private opts: PublisherOptions) {
-    this.exporter = new ConfigExporter(opts.db, opts.daos);
+    this.exporter = new ConfigExporter(opts.db, opts.daos, opts.read);
     this.builder = new SnapshotBuilder(opts.deflate ?? nativeFlushDeflate, nativeMd5);
   }
 

@@ -8,7 +8,9 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { pgSnapshotRead } from "./pg-snapshot-read";
 import * as schema from "./schema";
+import { readInTransaction, type SnapshotRead } from "./snapshot-read";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -18,6 +20,8 @@ export type Database = {
   /** What the node is connected to, for start-up output (never the password). */
   describe: string;
   migrate(): Promise<void>;
+  /** One consistent read-only view of the database, for exports. */
+  read: SnapshotRead;
   /**
    * Calls `onNotify` for every NOTIFY on `channel` (from any node on the database). Resolves to a
    * function that stops listening.
@@ -52,6 +56,7 @@ export function openPostgres(opts: PostgresOptions | { connectionString: string 
     db,
     describe,
     migrate: () => migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    read: pgSnapshotRead(pool),
     listen: (channel, onNotify, log) => listenPg(pool, channel, onNotify, log),
     close: () => pool.end(),
   };
@@ -66,6 +71,7 @@ export function openPglite(dataDir: string | undefined): Database {
     db,
     describe: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    read: readInTransaction(db),
     // PGlite serves one process, whose writes reach its publisher in-process already
     listen: async () => async () => {},
     close: () => client.close(),

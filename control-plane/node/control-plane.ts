@@ -141,6 +141,7 @@ export async function startControlPlane(
   publisher = new Publisher({
     deflate: deflate.deflate,
     db: database.db,
+    read: database.read,
     daos,
     identity: trust.identity,
     kid: trust.kid,

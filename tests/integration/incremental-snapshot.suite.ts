@@ -41,7 +41,8 @@ export function incrementalSnapshotSuite(
     let daos: Daos;
     let identity: ClusterIdentity;
     let api: ReturnType<typeof adminHarness>;
-    const exporter = () => new ConfigExporter(database.db, daos);
+    // as the control plane reads: rows streamed on Postgres, read whole on PGlite
+    const exporter = () => new ConfigExporter(database.db, daos, database.read);
     let incremental: ConfigExporter;
     const threads = opts.deflate === "threads" ? new DeflateThreads() : undefined;
     const builder = new SnapshotBuilder(threads?.deflate ?? nativeFlushDeflate, nativeMd5);
@@ -166,6 +167,20 @@ export function incrementalSnapshotSuite(
       await database.db.execute(sql`VACUUM FREEZE consumers`);
       const built = await buildAndCompare();
       expect(built.config.consumers?.find((c) => c.username === "u9")?.custom_id).toBe("frozen-then-written");
+    });
+
+    it("reads a table whole again when most of it was written", async () => {
+      const before = await buildAndCompare();
+      const consumers = before.config.consumers?.length ?? 0;
+      await database.db.execute(sql`UPDATE consumers SET tags = ARRAY['bulk'] WHERE username <> 'u1'`);
+      const built = await buildAndCompare();
+      // the table scanned once, every row but u1's converted again
+      expect(built.exp.read).toBe(consumers - 1);
+      expect(
+        built.config.consumers?.every(
+          (c) => c.username === "u1" || (c.tags as string[] | null)?.[0] === "bulk",
+        ),
+      ).toBe(true);
     });
 
     it("reads everything again for another epoch (a restored or replaced database)", async () => {
