@@ -63,7 +63,13 @@ export class SnapshotBuilder {
           coldPieces.push({
             tag: name,
             records: run,
-            text: () => run.map((e) => `${JSON.stringify([name, e.entity])}\n`).join(""),
+            text: () => {
+              // `JSON.stringify([name, entity])` for each line, without an array made for each
+              const open = `[${JSON.stringify(name)},`;
+              let lines = "";
+              for (const e of run) lines += `${open}${JSON.stringify(e.entity)}]\n`;
+              return lines;
+            },
           });
         }
         continue;
@@ -75,7 +81,8 @@ export class SnapshotBuilder {
         hotPieces.push({
           tag: `${name}${lead}`,
           records: run,
-          text: () => lead + run.map((e) => JSON.stringify(e.entity)).join(","),
+          // the run as one JSON array, without its brackets: one call for the whole run
+          text: () => lead + JSON.stringify(run.map((e) => e.entity)).slice(1, -1),
         });
         first = false;
       }

@@ -15,8 +15,8 @@ import { DeflateThreads } from "../../control-plane/node/deflate-threads";
 import type { ClusterIdentity } from "../../shared/cluster/keys";
 import { parseDeclarative } from "../../shared/declarative/parse";
 import { calculateConfigHash } from "../../shared/hash/config-hash";
-import { openSnapshot } from "../../shared/snapshot/codec";
-import { splitCold } from "../../shared/snapshot/cold";
+import { hotEnd, openSnapshot } from "../../shared/snapshot/codec";
+import { coldBytes, splitCold } from "../../shared/snapshot/cold";
 import { clusterCertificate } from "../helpers/certs";
 import { adminHarness } from "./admin-harness";
 
@@ -95,8 +95,11 @@ export function incrementalSnapshotSuite(
       const hashes = calculateConfigHash(full.config as unknown as Record<string, unknown>);
       expect(opened.value.envelope.hashes).toEqual(hashes);
       expect(opened.value.envelope.config).toEqual(full.config);
-      // the hot section is the JSON sealSnapshot writes, to the byte
-      const { hot } = splitCold(full.config as unknown as Record<string, unknown>);
+      // the hot section is the JSON sealSnapshot writes, to the byte, and so are the cold lines
+      const { hot, lines } = splitCold(full.config as unknown as Record<string, unknown>);
+      expect(gunzipSync(sealed.bytes.subarray(hotEnd(sealed.bytes, sealed.manifest))).toString()).toBe(
+        new TextDecoder().decode(coldBytes(lines)),
+      );
       const n = new DataView(sealed.bytes.buffer, sealed.bytes.byteOffset).getUint32(0);
       const hotGz = sealed.bytes.subarray(4 + n, 4 + n + (sealed.manifest.hot_bytes ?? 0));
       expect(gunzipSync(hotGz).toString()).toBe(
