@@ -47,7 +47,7 @@ export type Export = {
 const XID_HORIZON = 2n ** 31n;
 
 /** A table as the last export read it: its rows in id order, and its fingerprint. */
-class TableCache {
+export class TableCache {
   private index: Map<string, ExportedEntity> | undefined;
 
   constructor(
@@ -56,11 +56,24 @@ class TableCache {
   ) {}
 
   /**
-   * The row with this id, through an index made on the first lookup: most tables are never
-   * looked up in (an export after a write looks up in the written table alone), and the index of
-   * a large table is not cheap (40 ms for 130k ids, a tenth of the first export).
+   * The rows with these ids (listed in id order, as Postgres orders uuids), undefined where there
+   * is none: by walking both lists side by side, as the text of a uuid sorts as its bytes do. A
+   * list out of that order is looked up through an index of the rows instead.
    */
-  get(id: string): ExportedEntity | undefined {
+  match(ids: readonly string[]): Array<ExportedEntity | undefined> {
+    const rows = this.rows;
+    const out: Array<ExportedEntity | undefined> = new Array(ids.length);
+    let j = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      if (i > 0 && !((ids[i - 1] as string) < id)) return ids.map((id) => this.get(id));
+      while (j < rows.length && (rows[j] as ExportedEntity).id < id) j++;
+      out[i] = rows[j]?.id === id ? rows[j] : undefined;
+    }
+    return out;
+  }
+
+  private get(id: string): ExportedEntity | undefined {
     if (!this.index) {
       this.index = new Map();
       for (const e of this.rows) this.index.set(e.id, e);
@@ -160,8 +173,9 @@ export class ConfigExporter {
       out.read += rows.length;
       return new TableCache(rows, fingerprint);
     }
-    const versions = await dao.versions(tx);
-    const stale = versions.filter((v) => cached.get(v.id)?.xmin !== v.xmin);
+    const versions = await dao.versions(tx, stream);
+    const olds = cached.match(versions.map((v) => v.id));
+    const stale = versions.filter((v, i) => olds[i]?.xmin !== v.xmin);
     const fresh = new Map<string, ExportedEntity>();
     if (stale.length) {
       // past a quarter of the table, one scan is cheaper than lookups by id
@@ -170,8 +184,9 @@ export class ConfigExporter {
         fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity, ids === undefined));
       }
     }
-    for (const v of versions) {
-      const old = cached.get(v.id);
+    for (let i = 0; i < versions.length; i++) {
+      const v = versions[i] as (typeof versions)[number];
+      const old = olds[i];
       const e = old?.xmin === v.xmin ? old : fresh.get(v.id);
       // a row written after `versions` is not seen by this transaction: always found
       if (!e || e.xmin !== v.xmin) throw new Error(`${name} ${v.id} was listed but not read`);

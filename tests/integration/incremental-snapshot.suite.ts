@@ -186,6 +186,13 @@ export function incrementalSnapshotSuite(
       ).toBe(true);
     });
 
+    it("has Postgres order uuids as their text sorts, which the exporter's cache relies on", async () => {
+      const result = await database.db.execute(sql`SELECT id::text AS id FROM consumers ORDER BY id`);
+      const ids = (result as unknown as { rows: Array<{ id: string }> }).rows.map((r) => r.id);
+      expect(ids.length).toBeGreaterThan(1000);
+      expect(ids.every((id, i) => i === 0 || (ids[i - 1] as string) < id)).toBe(true);
+    });
+
     it("reads everything again for another epoch (a restored or replaced database)", async () => {
       await database.db.execute(sql`UPDATE config_version SET epoch = gen_random_uuid()`);
       const built = await buildAndCompare();
