@@ -20,7 +20,7 @@ import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load
 import { measureOvershoot } from "./overshoot";
 import { withWorkerdCpu } from "./process-cpu";
 import { benchRouter } from "./router";
-import { benchSnapshots, DESIGN_LARGE_CASE, shapeOf } from "./snapshot";
+import { benchSnapshots, DESIGN_LARGE_CASE, EXPORT_PAIRS, shapeOf } from "./snapshot";
 import { startBenchUpstream } from "./upstream";
 
 /*
@@ -521,13 +521,14 @@ plane compresses the runs on threads of its own (\`control-plane/node/deflate-th
 core but the building one's) while it makes the next run's text and the config hash; the build
 with every run compressed on the building thread, as the publisher did before (and as the managed
 CP's Worker does), is measured after the others, on a fresh export. The Node control plane reads
-each table's rows one by one as Postgres sends them (\`control-plane/db/pg-snapshot-read.ts\`); that
-fresh export reads each table's rows whole before converting them, as drizzle's transaction does (and
-as the control plane read before, and still reads on PGlite and in the managed CP).
+each table's rows one by one as Postgres sends them (\`control-plane/db/pg-snapshot-read.ts\`).
+Last, fresh exports (no rows kept from an earlier one) with rows streamed and with each table's
+rows read whole before they are converted, as drizzle's transaction reads them (the Node CP's way
+before, and still PGlite's and the managed CP's), ${EXPORT_PAIRS} of each in turns, medians.
 
-| entities | first build: export ms | export ms, rows read whole | ratio | build ms (hash + gzip + sign) | build ms, compressed on the building thread | ratio | after one write: export ms | build ms | total ms | ratio to the full rebuild | rows read | runs compressed | kept between builds MiB |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-${snapshotRows.map((r) => `| ${r.entities} | ${f(r.firstExportMs)} | ${f(r.wholeExportMs)} | ${f(r.firstExportMs / r.wholeExportMs)} | ${f(r.firstBuildMs)} | ${f(r.inlineBuildMs)} | ${f(r.firstBuildMs / r.inlineBuildMs)} | ${f(r.writeExportMs)} | ${f(r.writeBuildMs)} | ${f(r.writeExportMs + r.writeBuildMs)} | ${f((r.writeExportMs + r.writeBuildMs) / (r.exportMs + r.hashMs + r.sealMs))} | ${r.writeRead} of ${r.rows} | ${r.writeSegments} of ${r.segments} | ${mb(r.cacheBytes)} |`).join("\n")}
+| entities | first build: export ms | fresh export ms, rows streamed | fresh export ms, rows read whole | ratio | build ms (hash + gzip + sign) | build ms, compressed on the building thread | ratio | after one write: export ms | build ms | total ms | ratio to the full rebuild | rows read | runs compressed | kept between builds MiB |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${snapshotRows.map((r) => `| ${r.entities} | ${f(r.firstExportMs)} | ${f(r.streamedExportMs)} | ${f(r.wholeExportMs)} | ${f(r.streamedExportMs / r.wholeExportMs)} | ${f(r.firstBuildMs)} | ${f(r.inlineBuildMs)} | ${f(r.firstBuildMs / r.inlineBuildMs)} | ${f(r.writeExportMs)} | ${f(r.writeBuildMs)} | ${f(r.writeExportMs + r.writeBuildMs)} | ${f((r.writeExportMs + r.writeBuildMs) / (r.exportMs + r.hashMs + r.sealMs))} | ${r.writeRead} of ${r.rows} | ${r.writeSegments} of ${r.segments} | ${mb(r.cacheBytes)} |`).join("\n")}
 
 Target (DESIGN.md): snapshot build+sign ≤ 1 s at the large case (the last row).
 

@@ -18,6 +18,7 @@ import { calculateConfigHash } from "../shared/hash/config-hash";
 import { hotPart, openManifest, openSnapshot, sealSnapshot } from "../shared/snapshot/codec";
 import type { Envelope, Manifest } from "../shared/snapshot/envelope";
 import { utf8 } from "../shared/util/bytes";
+import { median } from "./load";
 
 export type SnapshotRow = {
   entities: number;
@@ -41,7 +42,12 @@ export type SnapshotRow = {
   coldReadMs: number;
   /** The publisher's path (incremental export and build): its first build, and one after a write. */
   firstExportMs: number;
-  /** The same export with each table's rows read whole before they are converted (PGlite's way). */
+  /**
+   * Fresh exports after the rest, medians of `EXPORT_PAIRS` in turns: with rows streamed as the
+   * Node CP reads Postgres, and with each table's rows read whole before they are converted
+   * (drizzle's transaction: PGlite's and the managed CP's way, and the Node CP's before).
+   */
+  streamedExportMs: number;
   wholeExportMs: number;
   firstBuildMs: number;
   /** The same build with every run compressed on the building thread (the publisher before). */
@@ -271,6 +277,9 @@ async function fullRebuild(db: Db, daos: Daos, identity: ClusterIdentity, kid: s
  * What the control plane's publisher does: the first build (every row read, every segment
  * compressed), then the build after one write to a consumer through the DAO (the Admin API's path).
  */
+/** How many fresh exports of each kind are compared. */
+export const EXPORT_PAIRS = 5;
+
 async function publisherPath(db: Db, read: SnapshotRead, daos: Daos, identity: ClusterIdentity, kid: string) {
   gc();
   const before = process.memoryUsage().heapUsed;
@@ -298,13 +307,25 @@ async function publisherPath(db: Db, read: SnapshotRead, daos: Daos, identity: C
   await threads.close();
   // the baseline, measured after (so with the JIT as warm as it gets): a fresh export, built with
   // every run compressed on this thread
-  const [inline, wholeExportMs] = await time(() => new ConfigExporter(db, daos).export());
+  const inline = await new ConfigExporter(db, daos).export();
   const [, inlineBuildMs] = await time(() =>
     new SnapshotBuilder(nativeFlushDeflate, nativeMd5).build(inline, meta, identity, kid),
   );
+  // fresh exports with rows streamed and with each table's rows read whole, in turns (each pair in
+  // the other order from the last), so that neither is always the one after a collection
+  const streamed: number[] = [];
+  const whole: number[] = [];
+  for (let i = 0; i < EXPORT_PAIRS; i++) {
+    const pair = [
+      async () => streamed.push((await time(() => new ConfigExporter(db, daos, read).export()))[1]),
+      async () => whole.push((await time(() => new ConfigExporter(db, daos).export()))[1]),
+    ];
+    for (const run of i % 2 ? pair.reverse() : pair) await run();
+  }
   return {
     firstExportMs,
-    wholeExportMs,
+    streamedExportMs: median(streamed),
+    wholeExportMs: median(whole),
     firstBuildMs,
     inlineBuildMs,
     writeExportMs,
