@@ -6,7 +6,7 @@ import type { Pieces } from "../shared/util/pieces";
 import type { Result } from "../shared/util/result";
 
 /** Rows per INSERT: a statement takes at most 100 bound parameters. */
-const ROWS_PER_INSERT = 33;
+const ROWS_PER_INSERT = 50;
 
 export type IndexBuild = {
   add(type: ColdType, entity: Record<string, unknown>): void;
@@ -16,15 +16,23 @@ export type IndexBuild = {
   abort(): void;
 };
 
+/** The table of a generation's rows (`gen` is a number this index counts: no quoting needed). */
+const rowsOf = (gen: number) => `cold_rows_${gen}`;
+
 /**
  * A large config's consumers and credentials in the DP node's SQLite storage, by the keys of
- * `consumerKeys`. A new config's rows are written under a new generation while lookups go on
- * reading the old one, then swapped in one statement.
+ * `consumerKeys`. A new config's rows are written to a table of their own, without an index,
+ * while lookups go on reading the old one; the index is then made in one sort, and the new table
+ * swapped in (at 500k entities, a third of the time of keeping an index up to date row by row).
  */
 export class ColdIndex {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS cold_rows (gen INTEGER NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL)`);
-    sql.exec(`CREATE INDEX IF NOT EXISTS cold_rows_key ON cold_rows (gen, k)`);
+    // the layout before tables of their own: dropped, and built again from the stored snapshot
+    // (the node reindexes what it holds when it starts)
+    if (this.tables().includes("cold_rows")) {
+      sql.exec(`DROP TABLE cold_rows`);
+      sql.exec(`DROP TABLE IF EXISTS cold_meta`);
+    }
     sql.exec(
       `CREATE TABLE IF NOT EXISTS cold_meta (id INTEGER PRIMARY KEY CHECK (id = 1), gen INTEGER NOT NULL, config_hash TEXT NOT NULL)`,
     );
@@ -43,7 +51,7 @@ export class ColdIndex {
     const built = this.builtFor();
     if (!built) return { rows: [], configHash: undefined };
     const rows = this.sql
-      .exec<{ v: string }>(`SELECT v FROM cold_rows WHERE gen = ? AND k = ? ORDER BY rowid`, built.gen, key)
+      .exec<{ v: string }>(`SELECT v FROM ${rowsOf(built.gen)} WHERE k = ? ORDER BY rowid`, key)
       .toArray()
       .map((r) => JSON.parse(r.v));
     return { rows, configHash: built.config_hash };
@@ -51,42 +59,63 @@ export class ColdIndex {
 
   begin(): IndexBuild {
     const gen = (this.builtFor()?.gen ?? 0) + 1;
-    this.sql.exec(`DELETE FROM cold_rows WHERE gen = ?`, gen); // left by an earlier failed build
+    const table = rowsOf(gen);
+    this.sql.exec(`DROP TABLE IF EXISTS ${table}`); // left by an earlier failed build
+    this.sql.exec(`CREATE TABLE ${table} (k TEXT NOT NULL, v TEXT NOT NULL)`);
+    const insert = (rows: number) =>
+      `INSERT INTO ${table} (k, v) VALUES ${Array.from({ length: rows }, () => "(?, ?)").join(", ")}`;
+    const full = insert(ROWS_PER_INSERT);
     let pending: unknown[] = [];
     let rows = 0;
     const flush = () => {
       if (rows === 0) return;
-      const values = Array.from({ length: rows }, () => "(?, ?, ?)").join(", ");
-      this.sql.exec(`INSERT INTO cold_rows (gen, k, v) VALUES ${values}`, ...pending);
+      this.sql.exec(rows === ROWS_PER_INSERT ? full : insert(rows), ...pending);
       pending = [];
       rows = 0;
     };
     return {
       add: (type, entity) => {
         for (const [key, value] of consumerKeys(type, entity)) {
-          pending.push(gen, key, JSON.stringify(value));
+          pending.push(key, JSON.stringify(value));
           if (++rows === ROWS_PER_INSERT) flush();
         }
       },
       commit: (configHash) => {
         flush();
+        this.sql.exec(`CREATE INDEX ${table}_k ON ${table} (k)`);
         this.sql.exec(
           `INSERT INTO cold_meta (id, gen, config_hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, config_hash = excluded.config_hash`,
           gen,
           configHash,
         );
-        this.sql.exec(`DELETE FROM cold_rows WHERE gen <> ?`, gen);
+        this.dropRows(table);
       },
       abort: () => {
-        this.sql.exec(`DELETE FROM cold_rows WHERE gen = ?`, gen);
+        this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
       },
     };
   }
 
   /** Drops every row (the config's consumers now fit in the isolates). */
   clear(): void {
-    this.sql.exec(`DELETE FROM cold_rows`);
     this.sql.exec(`DELETE FROM cold_meta`);
+    this.dropRows();
+  }
+
+  /** Drops the tables of rows, but `keep`. */
+  private dropRows(keep?: string): void {
+    for (const name of this.tables()) {
+      if (/^cold_rows_\d+$/.test(name) && name !== keep) this.sql.exec(`DROP TABLE ${name}`);
+    }
+  }
+
+  private tables(): string[] {
+    return this.sql
+      .exec<{ name: string }>(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'cold_rows%'`,
+      )
+      .toArray()
+      .map((r) => r.name);
   }
 }
 
