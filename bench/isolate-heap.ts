@@ -25,6 +25,8 @@ export type IsolateHeapCase = {
   sealed: Uint8Array;
   /** Options of this case's DP (KONG_* variables), besides the shared ones. */
   options?: Record<string, string>;
+  /** A key-auth key of the config, sent on `probe` once the config is taken: it must authenticate. */
+  key?: string;
 };
 
 export type IsolateHeapRow = {
@@ -38,6 +40,10 @@ export type IsolateHeapRow = {
   taken: HeapUsage;
   /** The most seen in use while the config was taken, JS and buffers (sampled between tasks, garbage and all). */
   peakBytes: number;
+  /** How long the config took to be served, from the moment it was sent. */
+  takenMs: number;
+  /** The case's key sent once: its request's time (the isolate asks the node the first time). */
+  keyMs?: number;
 };
 
 /**
@@ -73,8 +79,8 @@ export async function benchIsolateHeap(
     const inspector = await IsolateInspector.connect(inspectorPort);
     try {
       await waitFor("the DP to connect", () => (cp.sockets.length ? true : undefined));
-      const status = async () => {
-        const r = await dp.mf.dispatchFetch(`http://${probe.host}${probe.path}`);
+      const status = async (headers: Record<string, string> = {}) => {
+        const r = await dp.mf.dispatchFetch(`http://${probe.host}${probe.path}`, { headers });
         await r.arrayBuffer();
         return r.status;
       };
@@ -89,6 +95,7 @@ export async function benchIsolateHeap(
           await new Promise((r) => setTimeout(r, 5));
         }
       })();
+      const sentAt = performance.now();
       cp.send(c.sealed);
       const node = await waitFor(
         "the config to be taken and served",
@@ -98,9 +105,18 @@ export async function benchIsolateHeap(
         },
         { timeoutMs: 180_000, intervalMs: 20 },
       );
+      const takenMs = performance.now() - sentAt;
       taking = false;
       await sampling;
       const taken = await inspector.heapAfterGc();
+      let keyMs: number | undefined;
+      if (c.key !== undefined) {
+        const t = performance.now();
+        const keyed = await status({ apikey: c.key });
+        keyMs = performance.now() - t;
+        // authenticated: past key-auth, to the route's (closed) upstream
+        if (keyed === 401) throw new Error(`${c.label}: the config's key was refused`);
+      }
       rows.push({
         label: c.label,
         bytes: c.sealed.length,
@@ -108,6 +124,8 @@ export async function benchIsolateHeap(
         empty,
         taken,
         peakBytes: peak,
+        takenMs,
+        ...(keyMs === undefined ? {} : { keyMs }),
       });
     } finally {
       inspector.close();
@@ -142,5 +160,30 @@ export async function largestCase(
     label: `${(sealed.bytes.length / 2 ** 20).toFixed(1)} MiB (60 consumers of 1 MiB)`,
     sealed: sealed.bytes,
     options: { KONG_CLUSTER_MAX_PAYLOAD: String(MAX_CLUSTER_PAYLOAD) },
+  };
+}
+
+/**
+ * Hundreds of thousands of credentials: one route behind key-auth (`probe`) and `consumers`
+ * consumers with a key each, which the DP node keeps in its storage; the last consumer's key is
+ * sent once the config is served.
+ */
+export async function manyCredentialsCase(
+  identity: ClusterIdentity,
+  probe: { path: string; host: string },
+  consumers: number,
+): Promise<IsolateHeapCase> {
+  const svc = service({ name: "many", url: "http://127.0.0.1:9" });
+  const r = route({ hosts: [probe.host], paths: [probe.path] }, svc.id);
+  const people = Array.from({ length: consumers }, (_, i) => ({ id: randomUUID(), username: `user-${i}` }));
+  const keys = people.map((c, i) => ({ id: randomUUID(), key: `key-${i}`, consumer: c.id }));
+  const sealed = await snapshotOf(identity, 1, [svc], [r], {
+    more: { plugins: [keyAuthPlugin(r.id)], consumers: people, keyauth_credentials: keys },
+  });
+  return {
+    label: `${consumers} consumers with a key each`,
+    sealed: sealed.bytes,
+    options: { KONG_CLUSTER_MAX_PAYLOAD: String(MAX_CLUSTER_PAYLOAD) },
+    key: `key-${consumers - 1}`,
   };
 }

@@ -15,7 +15,7 @@ import { startPgWebSocketRelay } from "../tests/helpers/pg-websocket-relay";
 import { freePort } from "../tests/helpers/ports";
 import { freshPostgres } from "../tests/helpers/postgres";
 import { measureColdStart } from "./cold-start";
-import { benchIsolateHeap, largestCase } from "./isolate-heap";
+import { benchIsolateHeap, largestCase, manyCredentialsCase } from "./isolate-heap";
 import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
 import { withWorkerdCpu } from "./process-cpu";
@@ -334,9 +334,12 @@ await snapshotPg.drop();
 log("isolate heap in workerd: each snapshot taken by a fresh DP");
 // a route of every size's config behind key-auth (bench/snapshot.ts: key-auth on odd routes)
 const probe = { path: "/s1", host: "api1.example.com" };
+/** Consumers (each with a key-auth key) of the isolate heap's case of many credentials. */
+const MANY_CONSUMERS = Number(process.env.BENCH_MANY_CONSUMERS ?? 250_000);
 const heapRows = await benchIsolateHeap(
   [
     ...snapshotRows.map((r) => ({ label: `${r.entities} entities`, sealed: r.sealed })),
+    await manyCredentialsCase(identity.value, probe, MANY_CONSUMERS),
     await largestCase(identity.value, probe),
   ],
   certs,
@@ -546,12 +549,15 @@ V8's heap, counted by an isolate's limit all the same), after a full collection 
 baseline) and once the config is served. Last, the most seen in use while the config was taken:
 sampled between tasks every few milliseconds, garbage included (workerd runs here without a memory
 limit, so V8 collects late; what stays alive is the column before). Locally the DP node runs in the
-same isolate as the Worker, so these count both. The last row is a snapshot near the largest
-\`cluster_max_payload\` (${mb(MAX_CLUSTER_PAYLOAD)} MiB), which the node holds whole while it takes it.
+same isolate as the Worker, so these count both. Then ${MANY_CONSUMERS} consumers with a key-auth key each
+behind one route (the hundreds of thousands of credentials a Kong data plane holds in every worker),
+whose last key is sent once the config is served: the isolate looks it up in the node. The last
+row is a snapshot near the largest \`cluster_max_payload\` (${mb(MAX_CLUSTER_PAYLOAD)} MiB), which the node
+holds whole while it takes it. Taken: from the snapshot sent until the DP serves it.
 
-| config | sent MiB | consumers in the node | baseline: JS + buffers MiB | with the config: JS MiB | buffers MiB | ratio to the baseline | most seen while taking it MiB |
-|---|---|---|---|---|---|---|---|
-${heapRows.map((r) => `| ${r.label} | ${mb(r.bytes)} | ${r.stored ? "yes" : "no"} | ${mb(r.empty.jsBytes + r.empty.bufferBytes)} | ${mb(r.taken.jsBytes)} | ${mb(r.taken.bufferBytes)} | ${f((r.taken.jsBytes + r.taken.bufferBytes) / (r.empty.jsBytes + r.empty.bufferBytes))} | ${mb(r.peakBytes)} |`).join("\n")}
+| config | sent MiB | consumers in the node | baseline: JS + buffers MiB | with the config: JS MiB | buffers MiB | ratio to the baseline | most seen while taking it MiB | taken in s | a stored key's first request ms |
+|---|---|---|---|---|---|---|---|---|---|
+${heapRows.map((r) => `| ${r.label} | ${mb(r.bytes)} | ${r.stored ? "yes" : "no"} | ${mb(r.empty.jsBytes + r.empty.bufferBytes)} | ${mb(r.taken.jsBytes)} | ${mb(r.taken.bufferBytes)} | ${f((r.taken.jsBytes + r.taken.bufferBytes) / (r.empty.jsBytes + r.empty.bufferBytes))} | ${mb(r.peakBytes)} | ${f(r.takenMs / 1000)} | ${r.keyMs === undefined ? "-" : f(r.keyMs)} |`).join("\n")}
 
 Target (DESIGN.md): isolate heap ≤ 64 MB at the large case (130000 entities); an isolate has 128 MB.
 `;
