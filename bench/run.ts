@@ -15,6 +15,7 @@ import { startPgWebSocketRelay } from "../tests/helpers/pg-websocket-relay";
 import { freePort } from "../tests/helpers/ports";
 import { freshPostgres } from "../tests/helpers/postgres";
 import { measureColdStart } from "./cold-start";
+import { benchHubHeap } from "./hub-heap";
 import { benchIsolateHeap, largestCase, manyCredentialsCase } from "./isolate-heap";
 import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
@@ -329,6 +330,8 @@ const snapshotRows = await benchSnapshots(
   SNAPSHOT_SHAPES,
   log,
 );
+// the managed CP's Hub on the same database, which holds the last size's config
+const hubRow = await benchHubHeap(snapshotPg.url, snapshotRows.at(-1)?.entities ?? 0, "user-1", certs, log);
 await snapshotPg.drop();
 
 log("isolate heap in workerd: each snapshot taken by a fresh DP");
@@ -534,6 +537,17 @@ before, and still PGlite's and the managed CP's), ${EXPORT_PAIRS} of each in tur
 ${snapshotRows.map((r) => `| ${r.entities} | ${f(r.firstExportMs)} | ${f(r.streamedExportMs)} | ${f(r.wholeExportMs)} | ${f(r.streamedExportMs / r.wholeExportMs)} | ${f(r.firstBuildMs)} | ${f(r.inlineBuildMs)} | ${f(r.firstBuildMs / r.inlineBuildMs)} | ${f(r.writeExportMs)} | ${f(r.writeBuildMs)} | ${f(r.writeExportMs + r.writeBuildMs)} | ${f((r.writeExportMs + r.writeBuildMs) / (r.exportMs + r.hashMs + r.sealMs))} | ${r.writeRead} of ${r.rows} | ${r.writeSegments} of ${r.segments} | ${mb(r.cacheBytes)} |`).join("\n")}
 
 Target (DESIGN.md): snapshot build+sign ≤ 1 s at the large case (the last row).
+
+The managed CP builds in its Hub, a Durable Object: one isolate, which has 128 MB at the edge. The
+same database (the last row's config), its Worker in workerd (\`bench/hub-heap.ts\`), the Hub's
+memory read through workerd's inspector as for the DP below: before it builds, after its first
+build, and after a build that follows one write to a consumer through its Admin API, each after a
+full collection; and the most seen meanwhile, garbage included. Times: from the Hub's first call,
+and from the write, until it holds the snapshot.
+
+| entities | first build ms | after one write ms | before: JS + buffers MiB | built: JS MiB | buffers MiB | after the write: JS + buffers MiB | most seen MiB |
+|---|---|---|---|---|---|---|---|
+| ${hubRow.entities} | ${f(hubRow.firstBuildMs)} | ${f(hubRow.writeBuildMs)} | ${mb(hubRow.empty.jsBytes + hubRow.empty.bufferBytes)} | ${mb(hubRow.built.jsBytes)} | ${mb(hubRow.built.bufferBytes)} | ${mb(hubRow.rebuilt.jsBytes + hubRow.rebuilt.bufferBytes)} | ${mb(hubRow.peakBytes)} |
 
 A data plane keeps a config's consumers and credentials in its node's storage when there are more
 than \`data_plane_consumers_in_memory\` (20000 by default), and its isolates then open and compile the

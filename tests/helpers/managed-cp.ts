@@ -25,6 +25,8 @@ export async function startManagedCp(opts: {
   bindings: Record<string, string>;
   port?: number;
   verbose?: boolean;
+  /** Serve workerd's inspector (DevTools protocol) on this port: the benchmarks read heaps there. */
+  inspectorPort?: number;
 }): Promise<ManagedCp> {
   const script = join(opts.dir, "managed-cp", "worker.mjs");
   await bundleManagedCp(script);
@@ -40,6 +42,7 @@ export async function startManagedCp(opts: {
     host: "127.0.0.1",
     port: opts.port ?? 0,
     log: new Log(opts.verbose ? LogLevel.DEBUG : LogLevel.WARN),
+    ...(opts.inspectorPort === undefined ? {} : { inspectorPort: opts.inspectorPort }),
     handleStructuredLogs: ({ message }: { message: string }) => {
       logs.push(message);
       if (opts.verbose) console.error(message);
