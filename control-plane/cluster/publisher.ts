@@ -39,6 +39,11 @@ export type PublisherOptions = {
   deflate?: FlushDeflate;
   /** How the database is read for an export: a drizzle transaction unless the host has better. */
   read?: SnapshotRead;
+  /**
+   * Whether entities' config-hash bytes are kept between builds (faster builds after a write, more
+   * memory): yes unless the host is short of memory (the managed CP's Hub, in one isolate).
+   */
+  keepHashBytes?: boolean;
 };
 
 /**
@@ -57,7 +62,7 @@ export class Publisher {
 
   constructor(private opts: PublisherOptions) {
     this.exporter = new ConfigExporter(opts.db, opts.daos, opts.read);
-    this.builder = new SnapshotBuilder(opts.deflate ?? nativeFlushDeflate, nativeMd5);
+    this.builder = new SnapshotBuilder(opts.deflate ?? nativeFlushDeflate, nativeMd5, opts.keepHashBytes);
   }
 
   /** A rotation: later snapshots are signed with this identity, the current one at once. */

@@ -40,6 +40,12 @@ export class SnapshotBuilder {
   constructor(
     deflate: FlushDeflate,
     private readonly md5: Md5,
+    /**
+     * Whether each entity's hash bytes are kept between builds (the exporter keeps them with its
+     * rows): a build after a write then hashes at a copy's cost, but they take about a fifth of
+     * the memory the rows take (27 MB at 130k entities). Without, every build writes every entity.
+     */
+    private readonly keepHashBytes = true,
   ) {
     this.gz = new SegmentedGzip(deflate);
   }
@@ -98,7 +104,8 @@ export class SnapshotBuilder {
       const hotBody = this.gz.start(hotPieces);
       const coldStarted = this.gz.start(coldPieces);
       const forHash: Record<string, unknown> = { _format_version: "3.0", _transform: false };
-      for (const t of exp.types) forHash[t.name] = t.entities.map((e) => e.hash);
+      for (const t of exp.types)
+        forHash[t.name] = t.entities.map((e) => (this.keepHashBytes ? e.hash : e.entity));
       hashes = calculateConfigHash(forHash, this.md5);
       const head = JSON.stringify({
         version: exp.version,

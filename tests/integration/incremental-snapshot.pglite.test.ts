@@ -1,4 +1,4 @@
 import { freshPglite } from "../helpers/postgres";
 import { incrementalSnapshotSuite } from "./incremental-snapshot.suite";
 
-incrementalSnapshotSuite("PGlite", freshPglite, { freeze: false, deflate: "inline" });
+incrementalSnapshotSuite("PGlite", freshPglite, { freeze: false, deflate: "inline", keepHashBytes: false });

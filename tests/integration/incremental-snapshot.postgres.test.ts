@@ -1,4 +1,8 @@
 import { freshPostgres } from "../helpers/postgres";
 import { incrementalSnapshotSuite } from "./incremental-snapshot.suite";
 
-incrementalSnapshotSuite("Postgres", freshPostgres, { freeze: true, deflate: "threads" });
+incrementalSnapshotSuite("Postgres", freshPostgres, {
+  freeze: true,
+  deflate: "threads",
+  keepHashBytes: true,
+});

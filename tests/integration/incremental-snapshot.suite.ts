@@ -34,6 +34,8 @@ export function incrementalSnapshotSuite(
     freeze: boolean;
     /** How segments are compressed: the Node CP's threads, or zlib on this thread (the managed CP's). */
     deflate: "threads" | "inline";
+    /** Whether hash bytes are kept between builds (the Node CP's way), or made each build (the Hub's). */
+    keepHashBytes: boolean;
   },
 ) {
   describe(`incremental snapshots (${label})`, () => {
@@ -45,7 +47,11 @@ export function incrementalSnapshotSuite(
     const exporter = () => new ConfigExporter(database.db, daos, database.read);
     let incremental: ConfigExporter;
     const threads = opts.deflate === "threads" ? new DeflateThreads() : undefined;
-    const builder = new SnapshotBuilder(threads?.deflate ?? nativeFlushDeflate, nativeMd5);
+    const builder = new SnapshotBuilder(
+      threads?.deflate ?? nativeFlushDeflate,
+      nativeMd5,
+      opts.keepHashBytes,
+    );
 
     beforeAll(async () => {
       database = await open();
