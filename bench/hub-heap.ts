@@ -69,15 +69,7 @@ export async function benchHubHeap(
     const ns = await managed.mf.getDurableObjectNamespace("HUB");
     const hub = ns.get(ns.idFromName("hub")) as unknown as Hub;
     const empty = await inspector.heapAfterGc();
-    const total = (h: HeapUsage) => h.jsBytes + h.bufferBytes;
-    let peak = total(empty);
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, total(await inspector.heap()));
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const sampling = inspector.samplePeak(empty.jsBytes + empty.bufferBytes);
     const hashOtherThan = async (previous: string | undefined) => {
       for (;;) {
         const hash = await hub.currentHash();
@@ -98,10 +90,9 @@ export async function benchHubHeap(
     if (written.status !== 200) throw new Error(`write: ${written.status} ${await written.text()}`);
     await hashOtherThan(first);
     const writeBuildMs = performance.now() - started;
-    sampling = false;
-    await sampler;
+    const peakBytes = await sampling.stop();
     const rebuilt = await inspector.heapAfterGc();
-    return { entities, firstBuildMs, writeBuildMs, empty, built, rebuilt, peakBytes: peak };
+    return { entities, firstBuildMs, writeBuildMs, empty, built, rebuilt, peakBytes };
   } finally {
     poking = false;
     await poke;

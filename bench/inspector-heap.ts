@@ -63,6 +63,29 @@ export class IsolateInspector {
     return { jsBytes: r.usedSize, bufferBytes: r.backingStorageSize ?? 0 };
   }
 
+  /**
+   * Samples the heap (JS and buffers, garbage and all) every few milliseconds from now on; `stop`
+   * ends the sampling and gives the most seen, at least `floor`.
+   */
+  samplePeak(floor: number): { stop(): Promise<number> } {
+    let peak = floor;
+    let sampling = true;
+    const done = (async () => {
+      while (sampling) {
+        const h = await this.heap();
+        peak = Math.max(peak, h.jsBytes + h.bufferBytes);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    return {
+      stop: async () => {
+        sampling = false;
+        await done;
+        return peak;
+      },
+    };
+  }
+
   close(): void {
     this.socket.close();
   }

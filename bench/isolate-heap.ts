@@ -86,15 +86,7 @@ export async function benchIsolateHeap(
       };
       await status(); // the request path runs once before the baseline
       const empty = await inspector.heapAfterGc();
-      const total = (h: HeapUsage) => h.jsBytes + h.bufferBytes;
-      let peak = total(empty);
-      let taking = true;
-      const sampling = (async () => {
-        while (taking) {
-          peak = Math.max(peak, total(await inspector.heap()));
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      })();
+      const sampling = inspector.samplePeak(empty.jsBytes + empty.bufferBytes);
       const sentAt = performance.now();
       cp.send(c.sealed);
       const node = await waitFor(
@@ -106,8 +98,7 @@ export async function benchIsolateHeap(
         { timeoutMs: 180_000, intervalMs: 20 },
       );
       const takenMs = performance.now() - sentAt;
-      taking = false;
-      await sampling;
+      const peak = await sampling.stop();
       const taken = await inspector.heapAfterGc();
       let keyMs: number | undefined;
       if (c.key !== undefined) {

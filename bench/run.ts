@@ -20,6 +20,7 @@ import { benchIsolateHeap, largestCase, manyCredentialsCase } from "./isolate-he
 import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
 import { withWorkerdCpu } from "./process-cpu";
+import { measurePropagation } from "./propagation";
 import { benchRouter } from "./router";
 import { benchSnapshots, DESIGN_LARGE_CASE, EXPORT_PAIRS, shapeOf } from "./snapshot";
 import { startBenchUpstream } from "./upstream";
@@ -179,7 +180,7 @@ await bareAgain.close();
 await kongWorker.close();
 
 log(`propagation: ${WRITES} writes`);
-const propagation = await measurePropagation(post, waitServed, "p");
+const propagation = await measurePropagation(WRITES, post, waitServed, "p");
 
 // Two more DP nodes (each its own workerd, as separate colos are) on the same CP: a write counts
 // as served when all three serve it.
@@ -198,6 +199,7 @@ const allDps = [dp, ...moreDps];
 for (const d of moreDps) await waitServedOn(d.url, "/bench/warm");
 log(`propagation to ${allDps.length} DP nodes: ${WRITES} writes`);
 const propagationAll = await measurePropagation(
+  WRITES,
   post,
   (path) => Promise.all(allDps.map((d) => waitServedOn(d.url, path))),
   "all",
@@ -273,6 +275,7 @@ const onPostgres = async (
   await postTo(`/services/${name}/routes`, { paths: [`/${name}-warm`] });
   await served(`/${name}-warm`);
   const times = await measurePropagation(
+    WRITES,
     (path, body) => postTo(path.replace("/services/bench/", `/services/${name}/`), body),
     served,
     name,
@@ -351,23 +354,6 @@ const heapRows = await benchIsolateHeap(
 );
 await upstream.close();
 rmSync(dir, { recursive: true, force: true });
-
-/** Route creations in a row, each timed from the POST until the DP answers 200 on the new path. */
-async function measurePropagation(
-  postTo: (path: string, body: unknown) => Promise<Response>,
-  served: (path: string) => Promise<unknown>,
-  prefix: string,
-): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < WRITES; i++) {
-    const t = performance.now();
-    const r = await postTo("/services/bench/routes", { paths: [`/${prefix}${i}`], strip_path: false });
-    if (r.status !== 201) throw new Error(`route write failed: ${r.status}`);
-    await served(`/${prefix}${i}`);
-    times.push(performance.now() - t);
-  }
-  return times;
-}
 
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 const cpuCell = (r: typeof baseline, cell: (r: typeof baseline) => string) =>
