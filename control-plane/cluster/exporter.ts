@@ -58,7 +58,8 @@ export class TableCache {
   /**
    * The rows with these ids (listed in id order, as Postgres orders uuids), undefined where there
    * is none: by walking both lists side by side, as the text of a uuid sorts as its bytes do. A
-   * list out of that order is looked up through an index of the rows instead.
+   * list out of that order is looked up through an index of the rows instead. A row is matched
+   * only to its own id, so a walk gone wrong could only miss rows, which are then read again.
    */
   match(ids: readonly string[]): Array<ExportedEntity | undefined> {
     const rows = this.rows;
