@@ -47,6 +47,11 @@ export function openPostgres(opts: PostgresOptions | { connectionString: string 
   const pool = new pg.Pool({ ...opts, max: "max" in opts ? opts.max : 10 });
   // An idle client that loses its server must not take the process down with it.
   pool.on("error", (e) => console.error(`[lintel] postgres: ${e.message}`));
+  // Nor may one checked out for a transaction (the pool listens to idle clients only): its queries
+  // fail with the error, and the pool drops it when it is released.
+  pool.on("connect", (client) =>
+    client.on("error", (e) => console.error(`[lintel] postgres: connection lost: ${e.message}`)),
+  );
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   const describe =
     "connectionString" in opts
