@@ -20,7 +20,7 @@ import { benchIsolateHeap, largestCase, manyCredentialsCase } from "./isolate-he
 import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
 import { withWorkerdCpu } from "./process-cpu";
-import { measurePropagation } from "./propagation";
+import { measurePropagation, propagationOn, waitServedOn } from "./propagation";
 import { benchRouter } from "./router";
 import { benchSnapshots, DESIGN_LARGE_CASE, EXPORT_PAIRS, shapeOf } from "./snapshot";
 import { startBenchUpstream } from "./upstream";
@@ -108,21 +108,21 @@ await post("/routes/plugged/plugins", {
   name: "rate-limiting",
   config: { second: 1_000_000, limit_by: "consumer", policy: "local" },
 });
+// each plugin alone, on routes of their own in the same DP: what each adds
+await post("/services/bench/routes", { name: "keyed", paths: ["/keyed"], strip_path: false });
+await post("/routes/keyed/plugins", { name: "key-auth" });
+await post("/services/bench/routes", { name: "limited", paths: ["/limited"], strip_path: false });
+await post("/routes/limited/plugins", {
+  name: "rate-limiting",
+  config: { second: 1_000_000, limit_by: "ip", policy: "local" },
+});
 await post("/consumers", { username: "bench" });
 await post("/consumers/bench/key-auth", { key: "bench-key" });
 const waitServed = (path: string) => waitServedOn(dp.url, path);
-async function waitServedOn(base: string, path: string, deadline = 10_000) {
-  const start = performance.now();
-  for (;;) {
-    const r = await fetch(`${base}${path}`);
-    await r.arrayBuffer();
-    if (r.status === 200) return performance.now() - start;
-    if (performance.now() - start > deadline) throw new Error(`${path} not served within ${deadline} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 await waitServed("/bench/warm");
 await waitServed("/plugged/warm?apikey=bench-key");
+await waitServed("/keyed/warm?apikey=bench-key");
+await waitServed("/limited/warm");
 // The same DP with Kong's `headers = off`: what Via, the latency headers and the request id cost.
 const [quietDp, quietCpu] = await withWorkerdCpu(async () =>
   startLocalDp({
@@ -150,6 +150,8 @@ const proxyResults = await compare(
     lintel: `${dp.url}/bench/x`,
     headersOff: `${quietDp.url}/bench/x`,
     plugins: `${dp.url}/plugged/x?apikey=bench-key`,
+    keyAuth: `${dp.url}/keyed/x?apikey=bench-key`,
+    rateLimiting: `${dp.url}/limited/x`,
   },
   {
     concurrency: CONCURRENCY,
@@ -162,19 +164,24 @@ const proxyResults = await compare(
       lintel: dpCpu,
       headersOff: quietCpu,
       plugins: dpCpu,
+      keyAuth: dpCpu,
+      rateLimiting: dpCpu,
     },
   },
 );
 type Result = NonNullable<(typeof proxyResults)[string]>;
-const { direct, baseline, baselineAgain, kongCalls, lintel, headersOff, plugins } = proxyResults as {
-  direct: Result;
-  baseline: Result;
-  baselineAgain: Result;
-  kongCalls: Result;
-  lintel: Result;
-  headersOff: Result;
-  plugins: Result;
-};
+const { direct, baseline, baselineAgain, kongCalls, lintel, headersOff, plugins, keyAuth, rateLimiting } =
+  proxyResults as {
+    direct: Result;
+    baseline: Result;
+    baselineAgain: Result;
+    kongCalls: Result;
+    lintel: Result;
+    headersOff: Result;
+    plugins: Result;
+    keyAuth: Result;
+    rateLimiting: Result;
+  };
 await quietDp.close();
 await bareAgain.close();
 await kongWorker.close();
@@ -251,38 +258,18 @@ const certs = {
   KONG_CLUSTER_CERT: readFileSync(conf.cluster_cert ?? "", "utf8"),
   KONG_CLUSTER_CERT_KEY: readFileSync(conf.cluster_cert_key ?? "", "utf8"),
 };
-const onPostgres = async (
-  name: string,
-  adminUrl: string,
-  headers: Record<string, string>,
-  clusterBase: string,
-) => {
-  const edge = await startLocalDp({
-    prefix: join(dir, name),
-    quiet: true,
-    host: "127.0.0.1",
-    port: await freePort(),
-    bindings: { ...certs, KONG_CLUSTER_CONTROL_PLANE: clusterBase },
-  });
-  const postTo = (path: string, body: unknown) =>
-    fetch(`${adminUrl}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify(body),
-    });
-  await postTo("/services", { name, url: upstream.url });
-  const served = async (path: string) => waitServedOn(edge.url, path);
-  await postTo(`/services/${name}/routes`, { paths: [`/${name}-warm`] });
-  await served(`/${name}-warm`);
-  const times = await measurePropagation(
-    WRITES,
-    (path, body) => postTo(path.replace("/services/bench/", `/services/${name}/`), body),
-    served,
+/** Propagation through a CP on the Postgres server, to a DP of its own. */
+const onPostgres = (name: string, adminUrl: string, headers: Record<string, string>, clusterBase: string) =>
+  propagationOn({
     name,
-  );
-  await edge.close();
-  return times;
-};
+    adminUrl,
+    headers,
+    clusterBase,
+    dir,
+    certs,
+    upstreamUrl: upstream.url,
+    writes: WRITES,
+  });
 const pgConf = parseConf({
   prefix: join(dir, "node-cp"),
   admin_listen: `127.0.0.1:${await freePort()}`,
@@ -390,6 +377,8 @@ ${row("Kong's runtime calls, no Lintel code (`bench/workers/kong-calls.ts`)", ko
 ${row("Lintel DP (router, headers, proxy)", lintel)}
 ${row("Lintel DP, `headers = off` (no Via, latency headers, request id)", headersOff)}
 ${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
+${row("Lintel DP + key-auth alone", keyAuth)}
+${row("Lintel DP + rate-limiting (local) alone", rateLimiting)}
 
 The second bare Worker is the baseline again, in a process of its own: its ratio is how far two
 identical Workers differ in this run, so differences smaller than that are noise. The Worker with
@@ -398,6 +387,10 @@ copied and changed, a timer for the upstream timeouts, the response copied to ad
 none of Lintel's code: against it, the DP's throughput ratio is ${f(pairedRatio(lintel, kongCalls))} and its
 CPU ratio ${f(pairedCpuRatio(lintel, kongCalls))}, which is what Lintel's own code (config, router, options,
 logging) costs; what the baseline has over it is the runtime's.
+
+Each plugin alone runs on a route of its own in the same DP; its CPU ratio against the DP's plain
+route (plain ÷ with the plugin) is what it adds: key-auth ${f(pairedCpuRatio(keyAuth, lintel))}, rate-limiting
+${f(pairedCpuRatio(rateLimiting, lintel))} (it counts in a Durable Object through leases: one call in 50 requests here).
 
 The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with \`headers = off\`
 ${roundRatios(headersOff)}; with key-auth and rate-limiting ${roundRatios(plugins)}.
