@@ -25,7 +25,7 @@ import {
 import { err, ok, type Result } from "../../shared/util/result";
 import type { Db, Tx } from "../db/client";
 import { configVersion } from "../db/schema";
-import type { RowStream } from "../db/snapshot-read";
+import { eachRow, type RowStream } from "../db/snapshot-read";
 import { kongErrorOf } from "./db-errors";
 
 export type Entity = Record<string, unknown> & { id: string };
@@ -299,14 +299,7 @@ export class EntityDao {
     // ordered by the uuid (as every export is), not by its text: the alias must not be `id`
     const query = sql`SELECT id::text AS row_id, xmin::text AS xmin FROM ${sql.identifier(getTableName(this.table))} ORDER BY id`;
     const out: Array<{ id: string; xmin: string }> = [];
-    if (stream) {
-      await stream(query, (row) => out.push({ id: row[0] as string, xmin: row[1] as string }));
-      return out;
-    }
-    const result = await tx.execute(query);
-    for (const r of (result as unknown as { rows: Array<{ row_id: string; xmin: string }> }).rows) {
-      out.push({ id: r.row_id, xmin: r.xmin });
-    }
+    await eachRow(tx, stream, query, (row) => out.push({ id: row[0] as string, xmin: row[1] as string }));
     return out;
   }
 
@@ -328,7 +321,7 @@ export class EntityDao {
    * Rows as a declarative config holds them (foreign keys as ids), each with its `xmin`: every row
    * in id order, or those with the given ids (in no particular order). Read with plain SQL and each
    * value mapped by its column (what drizzle's select does, without its per-cell bookkeeping: a
-   * quarter of the time of a large export); a whole table through `stream` where there is one.
+   * quarter of the time of a large export); through `stream` where there is one.
    */
   async exportRows(
     tx: Tx | Db,
@@ -365,17 +358,7 @@ export class EntityDao {
       }
       out.push({ entity: entity as Entity, xmin: String(row[plan.length]) });
     };
-    if (!ids && stream) {
-      await stream(select(sql``), take);
-      return out;
-    }
-    const names = [...plan.map(({ column }) => column.name), "xmin"];
-    const read = async (where: SQL) => {
-      const result = await tx.execute(select(where));
-      for (const row of (result as unknown as { rows: Array<Record<string, unknown>> }).rows) {
-        take(names.map((name) => row[name]));
-      }
-    };
+    const read = (where: SQL) => eachRow(tx, stream, select(where), take);
     if (!ids) await read(sql``);
     for (let i = 0; ids && i < ids.length; i += 5000) {
       await read(

@@ -1,5 +1,5 @@
 import type { SQL } from "drizzle-orm";
-import type { Db } from "./client";
+import type { Db, Tx } from "./client";
 
 /**
  * A query's rows handed over one at a time as they arrive, each as its columns' values in order
@@ -21,4 +21,21 @@ export function readInTransaction(db: Db): SnapshotRead {
       isolationLevel: "repeatable read",
       accessMode: "read only",
     });
+}
+
+/**
+ * The rows of `query` through `stream`, or read whole on `tx` where there is none: either way each
+ * as its columns' values in order (the query's columns must have names of their own).
+ */
+export async function eachRow(
+  tx: Tx | Db,
+  stream: RowStream | undefined,
+  query: SQL,
+  onRow: (row: readonly unknown[]) => void,
+): Promise<void> {
+  if (stream) return stream(query, onRow);
+  const result = await tx.execute(query);
+  for (const row of (result as unknown as { rows: Array<Record<string, unknown>> }).rows) {
+    onRow(Object.values(row));
+  }
 }

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/db/client";
-import type { RowStream } from "../../control-plane/db/snapshot-read";
+import { eachRow, type RowStream } from "../../control-plane/db/snapshot-read";
 import { freshPglite, freshPostgres } from "../helpers/postgres";
 
 type Open = () => Promise<Database & { drop(): Promise<void> }>;
@@ -12,14 +12,10 @@ const count = async (db: Database["db"]) => {
   return (result as unknown as { rows: Array<{ n: number }> }).rows[0]?.n;
 };
 
-/** Collects a query's rows through the stream, or through the transaction where there is none. */
+/** A query's rows as `eachRow` hands them over: through the stream, or read whole without one. */
 async function rowsOf(tx: Database["db"], stream: RowStream | undefined, query: ReturnType<typeof sql>) {
   const rows: unknown[][] = [];
-  if (stream) await stream(query, (row) => rows.push([...row]));
-  else {
-    const result = (await tx.execute(query)) as unknown as { rows: Array<Record<string, unknown>> };
-    for (const r of result.rows) rows.push(Object.values(r));
-  }
+  await eachRow(tx, stream, query, (row) => rows.push([...row]));
   return rows;
 }
 
