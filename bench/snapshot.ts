@@ -235,7 +235,7 @@ async function openAndCompile(
 async function importShape(db: Db, daos: Daos, s: SnapshotShape) {
   const { config: input, shape } = syntheticConfig(s);
   const [applied, importMs] = await time(async () => {
-    const parsed = await parseDeclarative(input);
+    const parsed = parseDeclarative(input);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.error.flattened.slice(0, 3)));
     return applyDeclarative(db, daos, parsed.value);
   });

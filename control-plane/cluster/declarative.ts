@@ -83,7 +83,7 @@ export async function importDeclarative(
   input: unknown,
   opts: { flatten?: boolean } = {},
 ): Promise<Result<Record<string, Array<Record<string, unknown>>>, KongError>> {
-  const parsed = await parseDeclarative(input);
+  const parsed = parseDeclarative(input);
   if (!parsed.ok) return err(declarativeError(parsed.error, opts.flatten ?? false));
   return applyDeclarative(db, daos, parsed.value);
 }

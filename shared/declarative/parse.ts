@@ -59,7 +59,7 @@ function setAt(tree: Record<string, unknown>, path: Path, errors: Record<string,
  * parent's key, references by id or by name are resolved, ids are derived as Kong derives them, and
  * every entity is validated with its schema. Errors come back shaped like the input.
  */
-export async function parseDeclarative(input: unknown): Promise<Result<ParsedConfig, DeclarativeError>> {
+export function parseDeclarative(input: unknown): Result<ParsedConfig, DeclarativeError> {
   const fields: Record<string, unknown> = {};
   const flattened: FlatError[] = [];
   if (!isObject(input))
@@ -96,7 +96,7 @@ export async function parseDeclarative(input: unknown): Promise<Result<ParsedCon
     });
   };
 
-  async function collect(entity: string, list: unknown, path: Path, parent?: { entity: string; id: string }) {
+  function collect(entity: string, list: unknown, path: Path, parent?: { entity: string; id: string }) {
     if (!Array.isArray(list)) {
       setAt(fields, path, "expected an array");
       return;
@@ -123,15 +123,15 @@ export async function parseDeclarative(input: unknown): Promise<Result<ParsedCon
         const fk = meta.foreign.find((f) => f.references === parent.entity);
         if (fk) body[fk.field] = { id: parent.id };
       }
-      body.id = await idFor(entity, body, parent);
+      body.id = idFor(entity, body, parent);
       items.push({ entity, body, path: at });
       for (const [k, v] of nested)
-        await collect(meta.children?.[k] as string, v, [...at, k], { entity, id: body.id as string });
+        collect(meta.children?.[k] as string, v, [...at, k], { entity, id: body.id as string });
     }
   }
 
   for (const entity of ENTITY_ORDER) {
-    if (input[entity] !== undefined && input[entity] !== null) await collect(entity, input[entity], [entity]);
+    if (input[entity] !== undefined && input[entity] !== null) collect(entity, input[entity], [entity]);
   }
 
   // Index every entity by id and by its endpoint key, refusing duplicates as Kong does.
@@ -209,11 +209,7 @@ export async function parseDeclarative(input: unknown): Promise<Result<ParsedCon
 }
 
 /** The id Kong gives an entity without one: derived from its key where it has one, random otherwise. */
-async function idFor(
-  entity: string,
-  body: Record<string, unknown>,
-  parent?: { id: string },
-): Promise<string> {
+function idFor(entity: string, body: Record<string, unknown>, parent?: { id: string }): string {
   if (typeof body.id === "string") return body.id.toLowerCase();
   const meta = ENTITIES[entity];
   const keyName = meta?.schema.endpointKey;

@@ -8,7 +8,7 @@ import { parseDeclarative } from "./parse";
  * export has. Undefined, with the reason, when it is not a valid config.
  */
 export async function bundledConfig(input: unknown): Promise<{ config?: DeclarativeConfig; error?: string }> {
-  const parsed = await parseDeclarative(input);
+  const parsed = parseDeclarative(input);
   if (!parsed.ok) return { error: JSON.stringify(parsed.error.fields) };
   const config: Record<string, unknown> = { _format_version: "3.0", _transform: false };
   for (const name of ENTITY_ORDER) {

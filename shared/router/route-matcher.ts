@@ -1,6 +1,6 @@
 import type { ExportedRoute, ExportedService } from "../declarative/config";
 import { utf8 } from "../util/bytes";
-import { uuidV5Sync } from "../util/uuid-v5";
+import { uuidV5 } from "../util/uuid-v5";
 import { kongPriority, orderKey } from "./priority";
 import { routePathRegex, translateRegex } from "./regex";
 
@@ -132,7 +132,7 @@ export function routeMatchers(route: ExportedRoute, service: ExportedService | u
   return groups.map((group, i) => {
     const first = group[0];
     const regex = first?.startsWith("~") ?? false;
-    const id = split ? uuidV5Sync(SPLIT_NAMESPACE, `${route.id}#${i + 1}`) : route.id;
+    const id = split ? uuidV5(SPLIT_NAMESPACE, `${route.id}#${i + 1}`) : route.id;
     const priority = kongPriority({
       weight: baseWeight + (group.length ? 1 : 0),
       headerCount: Object.keys(route.headers ?? {}).length,

@@ -1,5 +1,5 @@
 import { sha1 } from "@noble/hashes/legacy.js";
-import { buf, utf8 } from "./bytes";
+import { utf8 } from "./bytes";
 
 function parse(uuid: string): Uint8Array {
   const hex = uuid.replace(/-/g, "");
@@ -21,8 +21,11 @@ function format(b: Uint8Array): string {
 
 const namespaces = new Map<string, Uint8Array>();
 
-/** RFC 4122 name-based UUID (version 5, SHA-1), computed synchronously (for the router's compile). */
-export function uuidV5Sync(namespace: string, name: string): string {
+/**
+ * RFC 4122 name-based UUID (version 5, SHA-1), computed synchronously: a declarative import derives
+ * one for most of its entities, and WebCrypto's digest is a round trip to another thread each.
+ */
+export function uuidV5(namespace: string, name: string): string {
   let ns = namespaces.get(namespace);
   if (!ns) {
     ns = parse(namespace);
@@ -38,22 +41,17 @@ export function uuidV5Sync(namespace: string, name: string): string {
   return format(hash);
 }
 
-/** RFC 4122 name-based UUID (version 5, SHA-1). */
-export async function uuidV5(namespace: string, name: string): Promise<string> {
-  const ns = parse(namespace);
-  const data = new Uint8Array(16 + utf8.encode(name).length);
-  data.set(ns);
-  data.set(utf8.encode(name), 16);
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-1", buf(data)));
-  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
-  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
-  return format(hash);
-}
-
 /** Kong's namespace for the ids of declarative entities (kong/db/schema/others/declarative_config.lua). */
 export const DECLARATIVE_NAMESPACE = "fd02801f-0957-4a15-a55a-c8d9606f30b5";
 
 /** The id Kong gives a declarative entity from its key: v5 under a per-entity v5 namespace. */
-export async function declarativeId(entity: string, key: string): Promise<string> {
-  return uuidV5(await uuidV5(DECLARATIVE_NAMESPACE, entity), key);
+export function declarativeId(entity: string, key: string): string {
+  let ns = entityNamespaces.get(entity);
+  if (!ns) {
+    ns = uuidV5(DECLARATIVE_NAMESPACE, entity);
+    entityNamespaces.set(entity, ns);
+  }
+  return uuidV5(ns, key);
 }
+
+const entityNamespaces = new Map<string, string>();

@@ -58,7 +58,7 @@ export function incrementalSnapshotSuite(
       daos = createDaos(database.db, () => {});
       api = adminHarness(database);
       identity = (await clusterCertificate(mkdtempSync(join(tmpdir(), "lintel-inc-")))).identity;
-      const parsed = await parseDeclarative({
+      const parsed = parseDeclarative({
         _format_version: "3.0",
         services: Array.from({ length: 400 }, (_, i) => ({
           name: `s${i}`,
