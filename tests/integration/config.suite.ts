@@ -12,6 +12,9 @@ services:
     routes:
       - name: example-route
         paths: [/example]
+        headers:
+          x-tenant: [a, b]
+        tags: [edge, "with space"]
         plugins:
           - name: cors
     plugins:
@@ -29,6 +32,9 @@ consumers:
       - group: admins
 upstreams:
   - name: backend.internal
+    healthchecks:
+      active:
+        http_path: /status
     targets:
       - target: 10.0.0.1:8080
       - target: 10.0.0.2
@@ -115,6 +121,12 @@ export function configSuite(label: string, open: () => Promise<Database & { drop
       const doc = parseYaml(exported.body.config);
       expect(doc._format_version).toBe("3.0");
       expect(doc._transform).toBe(false);
+      // as imported: arrays, a JSON column, nested JSON
+      const route = doc.routes.find((r: { name: string }) => r.name === "example-route");
+      expect(route.headers).toEqual({ "x-tenant": ["a", "b"] });
+      expect(route.tags).toEqual(["edge", "with space"]);
+      expect(route.paths).toEqual(["/example"]);
+      expect(doc.upstreams[0].healthchecks.active.http_path).toBe("/status");
       const ids = (await api.call("GET", "/services")).body.data.map((s: { id: string }) => s.id).sort();
       const hash = (await api.call("GET", "/consumers/bob/basic-auth/bob")).body.password;
       const back = await api.call("POST", "/config", exported.body.config, {
@@ -125,6 +137,12 @@ export function configSuite(label: string, open: () => Promise<Database & { drop
         ids,
       );
       expect((await api.call("GET", "/consumers/bob/basic-auth/bob")).body.password).toBe(hash);
+      // every field of every entity as it was (arrays, JSON columns, nulls, creation times); an
+      // import stamps the time it updated each entity
+      const again = await api.call("GET", "/config");
+      const stampless = (text: string) =>
+        JSON.parse(JSON.stringify(parseYaml(text)), (k, v) => (k === "updated_at" ? undefined : v));
+      expect(stampless(again.body.config)).toEqual(stampless(exported.body.config));
     });
 
     it("answers 304 to check_hash when the config is the one already loaded, and only then", async () => {
