@@ -14,6 +14,7 @@ import { startManagedCp } from "../tests/helpers/managed-cp";
 import { startPgWebSocketRelay } from "../tests/helpers/pg-websocket-relay";
 import { freePort } from "../tests/helpers/ports";
 import { freshPostgres } from "../tests/helpers/postgres";
+import { DESIGN_LARGE_CASE, shapeOf } from "../tests/helpers/synthetic-config";
 import { measureColdStart } from "./cold-start";
 import { benchHubHeap } from "./hub-heap";
 import { benchIsolateHeap, largestCase, manyCredentialsCase } from "./isolate-heap";
@@ -22,7 +23,7 @@ import { measureOvershoot } from "./overshoot";
 import { withWorkerdCpu } from "./process-cpu";
 import { measurePropagation, propagationOn, waitServedOn } from "./propagation";
 import { benchRouter } from "./router";
-import { benchSnapshots, DESIGN_LARGE_CASE, EXPORT_PAIRS, shapeOf } from "./snapshot";
+import { benchSnapshots, EXPORT_PAIRS } from "./snapshot";
 import { startBenchUpstream } from "./upstream";
 
 /*
