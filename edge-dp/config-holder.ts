@@ -29,16 +29,17 @@ export class ConfigHolder {
   get(
     env: Env,
     conf: DpConf,
-    colo: string,
+    /** The colo whose DP node to ask: read only when the node is asked. */
+    colo: () => string,
     ctx: ExecutionContext,
   ): CompiledConfig | undefined | Promise<CompiledConfig | undefined> {
     if (this.now() - this.checkedAt >= conf.config_check_interval * 1000 && this.inflight === undefined) {
       const cold = this.checkedAt === Number.NEGATIVE_INFINITY;
-      this.inflight = (cold ? this.coldStart(env, conf, colo, ctx) : this.refresh(env, conf, colo)).finally(
-        () => {
-          this.inflight = undefined;
-        },
-      );
+      this.inflight = (
+        cold ? this.coldStart(env, conf, colo(), ctx) : this.refresh(env, conf, colo())
+      ).finally(() => {
+        this.inflight = undefined;
+      });
       if (this.compiled) ctx.waitUntil(this.inflight);
     }
     if (this.compiled || this.inflight === undefined) return this.compiled;

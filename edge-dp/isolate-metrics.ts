@@ -16,13 +16,14 @@ export class IsolateMetrics {
   private pending = false;
 
   /** The sink for one request, reporting in its waitUntil. */
-  sink(env: Env, colo: string, waitUntil: (p: Promise<unknown>) => void): MetricSink {
+  sink(env: Env, colo: () => string, waitUntil: (p: Promise<unknown>) => void): MetricSink {
     const schedule = () => {
       if (this.pending) return;
       this.pending = true;
+      const node = colo();
       waitUntil(
         new Promise<void>((resolve) => {
-          setTimeout(() => void this.report(env, colo).finally(resolve), REPORT_DELAY_MS);
+          setTimeout(() => void this.report(env, node).finally(resolve), REPORT_DELAY_MS);
         }),
       );
     };

@@ -46,6 +46,7 @@ export async function runPlugins(
   let query: URLSearchParams | undefined;
   let original = "";
   let read: Promise<ArrayBuffer | null> | undefined;
+  let certificate: ReturnType<typeof clientCertificate> | undefined;
   const req: PluginRequest = {
     method: request.method,
     scheme,
@@ -66,7 +67,10 @@ export async function runPlugins(
     serviceId,
     responseHeaders: new HeaderMap(),
     captures,
-    clientCertificate: await clientCertificate(request),
+    clientCertificate() {
+      certificate ??= clientCertificate(request);
+      return certificate;
+    },
     body() {
       read ??= request.body ? request.arrayBuffer() : Promise.resolve(null);
       return read;

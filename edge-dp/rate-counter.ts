@@ -57,7 +57,7 @@ export class RateLimitCounter extends DurableObject<Env> {
  */
 export function edgeCounters(
   env: Env,
-  colo: string,
+  colo: () => string,
   leases: RateLeases,
   keepAlive: (p: Promise<unknown>) => void,
 ): RateCounters {
@@ -65,7 +65,7 @@ export function edgeCounters(
     async hit(policy, subject, windows) {
       const ns = env.RATE_LIMITS;
       if (!ns) throw new Error("the RATE_LIMITS Durable Object binding is missing (wrangler.toml)");
-      const name = policy === "cluster" ? `cluster:${subject}` : `local:${colo}:${subject}`;
+      const name = policy === "cluster" ? `cluster:${subject}` : `local:${colo()}:${subject}`;
       return leases.hit(() => ns.get(ns.idFromName(name)), name, windows, keepAlive);
     },
   };

@@ -29,7 +29,7 @@ export const mtlsAuth: PluginHandler<Config> = {
   async access(req: PluginRequest, conf, env) {
     if (conf.anonymous && req.credential) return undefined;
     const fail = (message: string) => orAnonymous(req, conf.anonymous, env, { status: 401, message });
-    const presented = req.clientCertificate;
+    const presented = await req.clientCertificate?.();
     if (!presented || presented.chain.length === 0) return fail(NO_CERTIFICATE);
     if (presented.revoked && conf.revocation_check_mode !== "SKIP") return fail(FAILED);
     const cas = conf.ca_certificates

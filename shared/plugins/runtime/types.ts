@@ -49,9 +49,10 @@ export type PluginRequest = {
   responseHeaders: HeaderSet;
   /**
    * The client certificate of the TLS connection, when there was one: its DER (leaf first, as the
-   * edge forwards it, RFC 9440) and what the edge found of it.
+   * edge forwards it, RFC 9440) and what the edge found of it. Read when a plugin asks (mtls-auth):
+   * it costs the edge's request metadata and a hash.
    */
-  clientCertificate?: { chain: Uint8Array[]; revoked: boolean };
+  clientCertificate?(): Promise<{ chain: Uint8Array[]; revoked: boolean } | undefined>;
   /** The route's regex captures (Kong's uri_captures), when it has any. */
   captures?: Record<string, string>;
   /** Set by a plugin: the method for the service instead of the client's. */
