@@ -391,7 +391,7 @@ logging) costs; what the baseline has over it is the runtime's.
 
 Each plugin alone runs on a route of its own in the same DP; its CPU ratio against the DP's plain
 route (plain ÷ with the plugin) is what it adds: key-auth ${f(pairedCpuRatio(keyAuth, lintel))}, rate-limiting
-${f(pairedCpuRatio(rateLimiting, lintel))} (it counts in a Durable Object through leases: one call in 50 requests here).
+${f(pairedCpuRatio(rateLimiting, lintel))} (it counts in a Durable Object through leases: one call in about a hundred requests here).
 
 The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with \`headers = off\`
 ${roundRatios(headersOff)}; with key-auth and rate-limiting ${roundRatios(plugins)}.
