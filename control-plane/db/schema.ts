@@ -176,6 +176,11 @@ export const plugins = pgTable(
     unique("plugins_name_route_id_service_id_consumer_id_unique")
       .on(t.name, t.route_id, t.service_id, t.consumer_id)
       .nullsNotDistinct(),
+    // Kong's: a route's, service's or consumer's plugins found, and checked when it is deleted,
+    // without reading every plugin (a whole config's import deletes every row)
+    index("plugins_route_id_idx").on(t.route_id),
+    index("plugins_service_id_idx").on(t.service_id),
+    index("plugins_consumer_id_idx").on(t.consumer_id),
   ],
 );
 
