@@ -391,7 +391,7 @@ logging) costs; what the baseline has over it is the runtime's.
 
 Each plugin alone runs on a route of its own in the same DP; its CPU ratio against the DP's plain
 route (plain ÷ with the plugin) is what it adds: key-auth ${f(pairedCpuRatio(keyAuth, lintel))}, rate-limiting
-${f(pairedCpuRatio(rateLimiting, lintel))} (it counts in a Durable Object through leases: one call in about a hundred requests here).
+${f(pairedCpuRatio(rateLimiting, lintel))} (it counts in a Durable Object through leases, of the hits of 250 ms of the isolate's traffic here).
 
 The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with \`headers = off\`
 ${roundRatios(headersOff)}; with key-auth and rate-limiting ${roundRatios(plugins)}.
@@ -404,8 +404,9 @@ throughput does.
 
 Target (DESIGN.md): Lintel ≥ 90 % of the baseline, ≥ 75 % with key-auth and rate-limiting.
 key-auth looks the key up in an index built with the config; rate-limiting (here \`second =
-1000000\`) counts in the Durable Object of its subject, each isolate taking leases of 1 % of the
-limit (at most 100 hits) at once, so one call in a hundred requests.
+1000000\`) counts in the Durable Object of its subject, each isolate taking leases of hits at once:
+100 at first, then the hits of its last 250 ms of traffic (at most 1 % of the limit), so a few
+calls a second.
 
 ## Admin API write → data plane serving it
 

@@ -6,6 +6,7 @@ import { leaseSize, RateLeases, type SubjectCounter } from "./rate-leases";
 function counter(limit: number) {
   let count = 0;
   const calls = { hit: 0, lease: 0 };
+  const wants: number[] = [];
   const subject: SubjectCounter = {
     async hit() {
       calls.hit++;
@@ -16,6 +17,7 @@ function counter(limit: number) {
     },
     async lease(_w, want) {
       calls.lease++;
+      wants.push(want);
       await new Promise((r) => setTimeout(r, 1));
       const granted = Math.max(0, Math.min(want, limit - count));
       const usage = [count];
@@ -28,7 +30,7 @@ function counter(limit: number) {
     stubs++;
     return subject;
   };
-  return { stub, calls, counted: () => count, stubs: () => stubs };
+  return { stub, calls, wants, counted: () => count, stubs: () => stubs };
 }
 
 /** Today's window (the start read once: two reads a millisecond apart would name two windows). */
@@ -79,8 +81,10 @@ describe("rate-limiting leases", () => {
         }),
     };
     const kept: Promise<unknown>[] = [];
-    const leases = new RateLeases();
-    const w = windows(1e6); // leases of 100
+    // the clock stands still, as within one request: the isolate's pace is not known, leases of 100
+    const frozen = Date.now();
+    const leases = new RateLeases(() => frozen);
+    const w = windows(1e6);
     const hit = () =>
       leases.hit(
         () => subject,
@@ -152,5 +156,42 @@ describe("rate-limiting leases", () => {
     expect((await leases.hit(c.stub, "s", ended)).stop).toBe(false);
     expect(c.counted()).toBe(100);
     expect(c.calls.lease).toBe(1);
+  });
+
+  it("gives a busy isolate leases of its last 250 ms of traffic, at most 1 % of the limit, and small ones again when it slows", async () => {
+    let now = today() + 1000;
+    const run = async (
+      limit: number,
+      perMs: number,
+      ms: number,
+      c = counter(limit),
+      leases = new RateLeases(() => now),
+    ) => {
+      for (let t = 0; t < ms; t++) {
+        now++;
+        for (let i = 0; i < perMs; i++) await leases.hit(c.stub, "s", windows(limit));
+      }
+      return { c, leases };
+    };
+    // 10 hits a ms: 2500 in 250 ms, under 1 % of a million
+    const busy = await run(1e6, 10, 2000);
+    expect(busy.c.wants[0]).toBe(100);
+    expect(busy.c.wants.at(-1)).toBeGreaterThanOrEqual(2400);
+    expect(busy.c.wants.at(-1)).toBeLessThanOrEqual(2600);
+    // a steady 20 000 hits in about a dozen calls, not 200
+    expect(busy.c.calls.lease).toBeLessThan(20);
+    expect(busy.c.counted() - 20_000).toBeLessThanOrEqual(1.5 * 2600);
+    // 1 % of 100 000 is the most
+    const capped = await run(1e5, 10, 1000);
+    expect(Math.max(...capped.c.wants)).toBe(1000);
+    // one hit in 10 ms (25 in 250 ms): its lease lasts it a while; the next is of the first size
+    const day = today();
+    for (let t = 0; t < 3000; t += 10) {
+      now += 10;
+      await busy.leases.hit(busy.c.stub, "s", windows(1e6, day));
+    }
+    now = day + 86_400_000 + 1000;
+    await busy.leases.hit(busy.c.stub, "s", windows(1e6, day + 86_400_000));
+    expect(busy.c.wants.at(-1)).toBe(100);
   });
 });
