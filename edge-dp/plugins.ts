@@ -3,11 +3,10 @@ import type { MetricSink } from "../shared/plugins/handlers/prometheus";
 import type { ResponseCache } from "../shared/plugins/handlers/proxy-cache";
 import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
 import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
-import type { Exit, PluginRequest } from "../shared/plugins/runtime/types";
-import { HeaderMap } from "../shared/util/header-map";
-import { clientCertificate } from "./client-certificate";
+import type { Exit } from "../shared/plugins/runtime/types";
 import type { CompiledConfig } from "./compiled-config";
 import { generated } from "./kong-responses";
+import { EdgePluginRequest } from "./plugin-request";
 
 /**
  * What plugins use at the edge besides the config: rate-limiting counters, the log queue, the
@@ -20,13 +19,7 @@ export type EdgeServices = {
   metrics: MetricSink;
 };
 
-export type Plugged = Awaited<ReturnType<typeof runAccess>> & {
-  req: PluginRequest;
-  /** Whether a plugin read the body (the proxy then sends what was read). */
-  bodyRead: boolean;
-  /** The query for the service: the client's as it came, unless a plugin changed it. */
-  search(): string;
-};
+export type Plugged = Awaited<ReturnType<typeof runAccess>> & { req: EdgePluginRequest };
 
 /** Runs the access phase of the request's plugins. */
 export async function runPlugins(
@@ -42,53 +35,19 @@ export async function runPlugins(
   edge: EdgeServices,
   captures: Record<string, string> | undefined,
 ): Promise<Plugged> {
-  // the query is parsed only for a plugin that reads or changes it
-  let query: URLSearchParams | undefined;
-  let original = "";
-  let read: Promise<ArrayBuffer | null> | undefined;
-  let certificate: ReturnType<typeof clientCertificate> | undefined;
-  const req: PluginRequest = {
-    method: request.method,
-    scheme,
+  const req = new EdgePluginRequest(
+    request,
+    url,
     path,
-    rawPath: url.pathname,
-    state: new Map(),
-    headers: request.headers,
-    upstreamHeaders,
-    get query() {
-      if (!query) {
-        query = new URLSearchParams(url.search);
-        original = query.toString();
-      }
-      return query;
-    },
+    scheme,
     ip,
+    upstreamHeaders,
     routeId,
     serviceId,
-    responseHeaders: new HeaderMap(),
     captures,
-    clientCertificate() {
-      certificate ??= clientCertificate(request);
-      return certificate;
-    },
-    body() {
-      read ??= request.body ? request.arrayBuffer() : Promise.resolve(null);
-      return read;
-    },
-  };
-  const result = await runAccess(req, config.plugins, { consumers: config.consumers, ...edge });
-  return {
-    ...result,
-    req,
-    get bodyRead() {
-      return read !== undefined;
-    },
-    search() {
-      if (!query) return url.search;
-      const now = query.toString();
-      return now === original ? url.search : now ? `?${now}` : "";
-    },
-  };
+  );
+  const { ran, exit } = await runAccess(req, config.plugins, { consumers: config.consumers, ...edge });
+  return exit ? { ran, exit, req } : { ran, req };
 }
 
 /** A plugin's own answer, with the headers plugins and Kong's `headers` option add. */

@@ -185,14 +185,14 @@ export async function proxy(
   const hasBody = method !== "GET" && method !== "HEAD" && request.body !== null;
   const body = plugged?.req.upstreamBody
     ? plugged.req.upstreamBody
-    : plugged?.bodyRead
+    : plugged?.req.bodyRead
       ? await plugged.req.body()
       : !hasBody
         ? null
         : match.route.request_buffering && service.retries > 0
           ? await request.arrayBuffer()
           : request.body;
-  const search = plugged ? plugged.search() : url.search;
+  const search = plugged ? plugged.req.search() : url.search;
 
   const proxyLatency = Date.now() - started;
   const result = await forward(target, {
