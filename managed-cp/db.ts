@@ -1,12 +1,19 @@
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { Client, neonConfig, Pool } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Db } from "../control-plane/db/client";
+import { type PgDriver, pgSnapshotRead } from "../control-plane/db/pg-snapshot-read";
 import * as schema from "../control-plane/db/schema";
+import type { SnapshotRead } from "../control-plane/db/snapshot-read";
 import journal from "../migrations/meta/_journal.json";
 import type { WebSocketProxy } from "./env";
 
-export type Connection = { db: Db; close(): Promise<void> };
+export type Connection = {
+  db: Db;
+  /** One consistent read-only view of the database, its rows streamed: the Hub's exports. */
+  read: SnapshotRead;
+  close(): Promise<void>;
+};
 
 /**
  * Postgres over WebSocket (Neon's serverless driver, node-postgres' API), for one request or one
@@ -37,8 +44,14 @@ export function connect(
     if (!ending) console.error(`[lintel] postgres (${who}): ${e.message}`);
   });
   const db = drizzle({ client: pool, schema }) as unknown as Db;
+  // the driver is node-postgres' code: its Query streams rows as node-postgres' does
+  const driver: PgDriver = {
+    Query: (Client as unknown as { Query: PgDriver["Query"] }).Query,
+    drizzle: (client) => drizzle({ client: client as never, schema }) as unknown as Db,
+  };
   return {
     db,
+    read: pgSnapshotRead(pool as unknown as Parameters<typeof pgSnapshotRead>[0], driver),
     close: () => {
       ending = true;
       return pool.end();

@@ -200,6 +200,7 @@ export class ControlPlaneHub extends DurableObject<Env> {
     });
     publisher = new Publisher({
       db: connection.db,
+      read: connection.read,
       daos: createDaos(connection.db, () => {}),
       identity: trust.value.identity,
       kid: trust.value.kid,

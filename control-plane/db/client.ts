@@ -61,7 +61,10 @@ export function openPostgres(opts: PostgresOptions | { connectionString: string 
     db,
     describe,
     migrate: () => migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
-    read: pgSnapshotRead(pool),
+    read: pgSnapshotRead(pool, {
+      Query: pg.Query,
+      drizzle: (client) => drizzlePg(client, { schema }) as unknown as Db,
+    }),
     listen: (channel, onNotify, log) => listenPg(pool, channel, onNotify, log),
     close: () => pool.end(),
   };
