@@ -507,11 +507,11 @@ one run. Baseline: the full rebuild above (export + hash + seal), in the same ru
 plane compresses the runs on threads of its own (\`control-plane/node/deflate-threads.ts\`, one per
 core but the building one's) while it makes the next run's text and the config hash; the build
 with every run compressed on the building thread, as the publisher did before (and as the managed
-CP's Worker does), is measured after the others, on a fresh export. The Node control plane reads
-each table's rows one by one as Postgres sends them (\`control-plane/db/pg-snapshot-read.ts\`).
-Last, fresh exports (no rows kept from an earlier one) with rows streamed and with each table's
-rows read whole before they are converted, as drizzle's transaction reads them (the Node CP's way
-before, and still PGlite's and the managed CP's), ${EXPORT_PAIRS} of each in turns, medians.
+CP's Worker does), is measured after the others, on a fresh export. The Node control plane and
+the managed CP's Hub read each table's rows one by one as Postgres sends them
+(\`control-plane/db/pg-snapshot-read.ts\`). Last, fresh exports (no rows kept from an earlier one)
+with rows streamed and with each table's rows read whole before they are converted, as drizzle's
+transaction reads them (the way before, and still PGlite's), ${EXPORT_PAIRS} of each in turns, medians.
 
 | entities | first build: export ms | fresh export ms, rows streamed | fresh export ms, rows read whole | ratio | build ms (hash + gzip + sign) | build ms, compressed on the building thread | ratio | after one write: export ms | build ms | total ms | ratio to the full rebuild | rows read | runs compressed | kept between builds MiB |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
