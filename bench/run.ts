@@ -543,7 +543,9 @@ workerd's inspector (\`bench/isolate-heap.ts\`): JS objects and the memory behin
 V8's heap, counted by an isolate's limit all the same), after a full collection before any config (the
 baseline) and once the config is served. Last, the most seen in use while the config was taken:
 sampled between tasks every few milliseconds, garbage included (workerd runs here without a memory
-limit, so V8 collects late; what stays alive is the column before). Locally the DP node runs in the
+limit, so V8 collects late; what stays alive is the column before). The tests take the large case,
+the 250k consumers and the last row in a workerd whose V8 heap may not pass 64 MiB
+(\`tests/integration/large-config.workerd.test.ts\`). Locally the DP node runs in the
 same isolate as the Worker, so these count both. Then ${MANY_CONSUMERS} consumers with a key-auth key each
 behind one route (the hundreds of thousands of credentials a Kong data plane holds in every worker),
 whose last key is sent once the config is served: the isolate looks it up in the node. The last
