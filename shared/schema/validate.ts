@@ -56,6 +56,8 @@ export function validateField(field: Field, value: unknown): Result<unknown, Fie
       if (field.uuid && !UUID.test(value)) return err("expected a valid UUID");
       const lenMin = field.lenMin ?? 1;
       if (value.length < lenMin) return err(`length must be at least ${lenMin}`);
+      // Postgres' text and JSON cannot hold it: refused here rather than by the database
+      if (value.includes("\u0000")) return err("must not contain the NUL character");
       if (field.startsWith !== undefined && !value.startsWith(field.startsWith)) {
         return err(`should start with: ${field.startsWith}`);
       }

@@ -62,6 +62,21 @@ export function entitiesSuite(label: string, open: () => Promise<Database & { dr
         expect(Object.keys(acl.body.fields)).toEqual(["group"]);
         expect((await api.call("GET", "/consumers/huge")).status).toBe(404);
       });
+
+      it("refuses a string Postgres cannot store (a NUL character) with a 400 naming the field, not a 500", async () => {
+        const r = await api.call("POST", "/consumers", { username: "nul", custom_id: "a\u0000b" });
+        expect(r.status).toBe(400);
+        expect(r.body).toMatchObject({ code: 2, name: "schema violation" });
+        expect(r.body.fields).toEqual({ custom_id: "must not contain the NUL character" });
+        // in a plugin's config, stored as JSON, as well
+        const plugin = await api.call("POST", "/plugins", {
+          name: "request-termination",
+          config: { message: "no\u0000pe" },
+        });
+        expect(plugin.status).toBe(400);
+        expect(plugin.body.fields).toEqual({ config: { message: "must not contain the NUL character" } });
+        expect((await api.call("GET", "/consumers/nul")).status).toBe(404);
+      });
     });
 
     describe("credentials", () => {
