@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Context, Hono } from "hono";
+import { tags } from "../../shared/entities/typedefs";
 import { invalidOffset } from "../../shared/schema/errors";
+import { validateField } from "../../shared/schema/validate";
 import { ENTITY_NAMES } from "../dao";
 import { EntityDao } from "../dao/entity-dao";
 import type { Db } from "../db/client";
@@ -51,7 +53,12 @@ export function mountTags(app: Hono, db: Db): void {
     return c.json({ data, offset, next: `${base}?offset=${encodeURIComponent(offset)}` });
   };
   app.get("/tags", (c) => page(c, undefined, "/tags"));
-  app.get("/tags/:tag", (c) =>
-    page(c, c.req.param("tag"), `/tags/${encodeURIComponent(c.req.param("tag"))}`),
-  );
+  app.get("/tags/:tag", (c) => {
+    const tag = c.req.param("tag");
+    // Kong's check of the tag as an entity's tag, "invalid unique tag" (code 10) when it is not one
+    const valid = validateField(tags().elements, tag);
+    if (!valid.ok)
+      return kongError(c, { code: 10, name: "invalid unique tag", message: String(valid.error) });
+    return page(c, tag, `/tags/${encodeURIComponent(tag)}`);
+  });
 }

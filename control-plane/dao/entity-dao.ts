@@ -414,11 +414,18 @@ export class EntityDao {
         fields: { id: "expected a valid UUID" },
       });
     }
-    const valid = validateField(keyField, idOrName);
-    if (!valid.ok) {
-      return err({ code: 10, name: `invalid unique ${keyName}`, message: String(valid.error) });
-    }
-    return ok({ column: keyName, value: idOrName });
+    const bad = this.checkUnique(keyName, idOrName);
+    return bad ? err(bad) : ok({ column: keyName, value: idOrName });
+  }
+
+  /**
+   * Kong's check of a value looked up by a unique field (`select_by_<field>`): the field's own
+   * validation, failing with "invalid unique <field>" (code 10).
+   */
+  checkUnique(field: string, value: string): KongError | undefined {
+    const spec = this.schema.fields[field];
+    const valid = spec ? validateField(spec, value) : ok(value);
+    return valid.ok ? undefined : { code: 10, name: `invalid unique ${field}`, message: String(valid.error) };
   }
 
   /** Validates a complete entity (POST and PUT) and runs the entity checks. */

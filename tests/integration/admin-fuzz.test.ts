@@ -31,6 +31,8 @@ describe("Admin API under generated input", () => {
       "%E0%A4%A",
       "..",
       "00000000-0000-0000-0000-000000000000",
+      // a NUL, which Postgres' text cannot hold
+      "a%00b",
     ),
     fc.string({ maxLength: 40 }).map(encodeURIComponent),
     fc.uuid(),
@@ -98,8 +100,9 @@ describe("Admin API under generated input", () => {
     fc.string({ maxLength: 40 }).map((s) => `?offset=${encodeURIComponent(s)}`),
     fc.string({ maxLength: 40 }).map((s) => `?tags=${encodeURIComponent(s)}`),
     fc.base64String({ maxLength: 40 }).map((s) => `?offset=${encodeURIComponent(s)}`),
+    fc.constantFrom("?tags=a%00b", "?custom_id=a%00b", "?offset=a%00b", "?size=1%00"),
   );
-  const jsonValue = fc.jsonValue({ maxDepth: 4 });
+  const jsonValue = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.constant("a\u0000b"));
   const entityish = fc.dictionary(
     fc.oneof(
       fc.constantFrom(
@@ -160,6 +163,27 @@ describe("Admin API under generated input", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("answers a NUL character (which Postgres' text cannot hold) with Kong's 400, wherever it is", async () => {
+    const cases: Array<[string, string, unknown?]> = [
+      ["GET", "/consumers/a%00b"],
+      ["GET", "/consumers?custom_id=a%00b"],
+      ["GET", "/tags/a%00b"],
+      ["GET", "/services?tags=a%00b"],
+      ["PUT", "/consumers/a%00b", { custom_id: "x" }],
+      ["DELETE", "/services/a%00b"],
+      ["POST", "/consumers", { username: "a\u0000b" }],
+      ["POST", "/config", { _format_version: "3.0", consumers: [{ username: "a", custom_id: "a\u0000b" }] }],
+    ];
+    for (const [m, p, b] of cases) {
+      const before = api.commits();
+      const r = await api.call(m, p, b);
+      expect(r.status, `${m} ${p} -> ${JSON.stringify(r.body)}`).toBe(400);
+      // a `?tags=` filter names what a tag may hold instead
+      expect(JSON.stringify(r.body)).toMatch(/must not contain the NUL character|printable ascii/);
+      expect(api.commits()).toBe(before);
+    }
   });
 
   it("never answers 5xx to plugin configs, whatever they hold", async () => {
