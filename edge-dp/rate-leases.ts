@@ -69,8 +69,13 @@ export class RateLeases {
   ): Promise<{ usage: number[]; stop: boolean }> {
     const first = leaseSize(windows);
     if (first < 2) return counter().hit(windows);
-    const key = `${name}|${windows.map((w) => w.key).join(",")}`;
-    const pace = this.paceOf(`${name}|${windows.map((w) => `${w.period}=${w.limit}`).join(",")}`, first);
+    let key = name;
+    let paceKey = name;
+    for (const w of windows) {
+      key += `|${w.key}`;
+      paceKey += `|${w.period}=${w.limit}`;
+    }
+    const pace = this.paceOf(paceKey, first);
     for (;;) {
       const held = this.live(key);
       if (held) {
