@@ -6,7 +6,9 @@ import { type PgDriver, pgSnapshotRead } from "../control-plane/db/pg-snapshot-r
 import * as schema from "../control-plane/db/schema";
 import type { SnapshotRead } from "../control-plane/db/snapshot-read";
 import journal from "../migrations/meta/_journal.json";
-import type { WebSocketProxy } from "./env";
+
+/** A WebSocket-to-TCP proxy in front of a Postgres that is not Neon's: its host, port and path. */
+export type WebSocketProxy = { secure: boolean; target: string };
 
 export type Connection = {
   db: Db;

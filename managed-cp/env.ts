@@ -2,6 +2,7 @@ import { describeKeyError } from "../shared/cluster/cluster-trust";
 import { loadClusterIdentity } from "../shared/cluster/keys";
 import { type Conf, fromEnvironment, parseConf } from "../shared/conf/options";
 import { err, ok, type Result } from "../shared/util/result";
+import type { WebSocketProxy } from "./db";
 import type { ControlPlaneHub } from "./hub-object";
 
 /**
@@ -19,8 +20,6 @@ export type Env = {
   DATABASE_WEBSOCKET_PROXY?: string;
   [key: string]: unknown;
 };
-
-export type WebSocketProxy = { secure: boolean; target: string };
 
 export type CpConf = Conf & {
   cluster_cert: string;

@@ -1,8 +1,12 @@
+import { neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import type { Database } from "../../control-plane/db/client";
 import { eachRow, type RowStream } from "../../control-plane/db/snapshot-read";
+import { connect } from "../../managed-cp/db";
+import { startPgWebSocketRelay } from "../helpers/pg-websocket-relay";
 import { freshPglite, freshPostgres } from "../helpers/postgres";
 
 type Open = () => Promise<Database & { drop(): Promise<void> }>;
@@ -19,9 +23,39 @@ async function rowsOf(tx: Database["db"], stream: RowStream | undefined, query: 
   return rows;
 }
 
-/** The one consistent read an export makes (`Database.read`): streamed on a Postgres server, whole on PGlite. */
+/**
+ * The managed CP's: Neon's driver (node-postgres' code over a WebSocket) through the relay that
+ * stands in for Neon's proxy. Its pool has one connection, which a read holds: the other queries
+ * of the tests go through a pool of their own.
+ */
+async function freshNeon() {
+  // Node 20 has no WebSocket of its own; workerd does
+  neonConfig.webSocketConstructor = WebSocket as unknown as typeof neonConfig.webSocketConstructor;
+  const server = await freshPostgres({ migrate: false });
+  const relay = await startPgWebSocketRelay();
+  const proxy = { secure: false, target: relay.url.replace(/^ws:\/\//, "") };
+  const reader = connect(server.url, proxy, { who: "test reader" });
+  const others = connect(server.url, proxy, { who: "test" });
+  return {
+    db: others.db,
+    read: reader.read,
+    url: server.url,
+    drop: async () => {
+      await reader.close();
+      await others.close();
+      await relay.close();
+      await server.drop();
+    },
+  } as unknown as Database & { drop(): Promise<void> };
+}
+
+/**
+ * The one consistent read an export makes (`Database.read`): streamed on a Postgres server (by
+ * node-postgres, and by Neon's driver in the managed CP), whole on PGlite.
+ */
 describe.each<[string, Open, boolean]>([
   ["Postgres", () => freshPostgres({ migrate: false }), true],
+  ["Neon's driver", freshNeon, true],
   ["PGlite", freshPglite, false],
 ])("snapshot read (%s)", (_label, open, server) => {
   let database: Database & { drop(): Promise<void> };
