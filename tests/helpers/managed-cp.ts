@@ -2,6 +2,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { bundleWorker } from "../../cli/local-dp";
+import { exportConfig } from "../../control-plane/cluster/export";
+import { createDaos } from "../../control-plane/dao";
+import type { Db } from "../../control-plane/db/client";
+import { calculateConfigHash } from "../../shared/hash/config-hash";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -51,4 +55,40 @@ export async function startManagedCp(opts: {
   const logs: string[] = [];
   const url = await mf.ready;
   return { url: url.origin, mf, logs, close: () => mf.dispose() };
+}
+
+/**
+ * The bindings of a managed CP on the database at `databaseUrl`, reached through the test relay at
+ * `relayUrl`, with the cluster certificate and the Admin API token; no polling (within a test a
+ * write reaches the Hub because the Worker tells it).
+ */
+export function managedCpBindings(opts: {
+  databaseUrl: string;
+  relayUrl: string;
+  certs: { certPem: string; keyPem: string };
+  adminToken: string;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: opts.databaseUrl,
+    DATABASE_WEBSOCKET_PROXY: opts.relayUrl,
+    KONG_CLUSTER_CERT: opts.certs.certPem,
+    KONG_CLUSTER_CERT_KEY: opts.certs.keyPem,
+    KONG_ADMIN_TOKEN: opts.adminToken,
+    KONG_DB_UPDATE_FREQUENCY: "60",
+  };
+}
+
+/** The managed CP's Hub, for what it publishes. */
+export async function hubOf(cp: ManagedCp): Promise<{ currentHash(): Promise<string | undefined> }> {
+  const ns = await cp.mf.getDurableObjectNamespace("HUB");
+  return ns.get(ns.idFromName("hub")) as unknown as { currentHash(): Promise<string | undefined> };
+}
+
+/** The config hash of what a database holds, as the Node CP computes it. */
+export async function configHashOf(db: Db): Promise<string> {
+  const { config } = await exportConfig(
+    db,
+    createDaos(db, () => undefined),
+  );
+  return calculateConfigHash(config as unknown as Record<string, unknown>).config;
 }

@@ -4,11 +4,14 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportConfig } from "../../control-plane/cluster/export";
-import { createDaos } from "../../control-plane/dao";
-import { calculateConfigHash } from "../../shared/hash/config-hash";
 import { clusterCertificate } from "../helpers/certs";
-import { type ManagedCp, startManagedCp } from "../helpers/managed-cp";
+import {
+  configHashOf,
+  hubOf,
+  type ManagedCp,
+  managedCpBindings,
+  startManagedCp,
+} from "../helpers/managed-cp";
 import { type Relay, startPgWebSocketRelay } from "../helpers/pg-websocket-relay";
 import { freshPostgres } from "../helpers/postgres";
 import { waitFor } from "../helpers/wait";
@@ -34,14 +37,12 @@ describe("the managed CP losing its Postgres connection mid-request", () => {
     relay = await startPgWebSocketRelay();
     cp = await startManagedCp({
       dir,
-      bindings: {
-        DATABASE_URL: database.url,
-        DATABASE_WEBSOCKET_PROXY: relay.url,
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_ADMIN_TOKEN: ADMIN_TOKEN,
-        KONG_DB_UPDATE_FREQUENCY: "60",
-      },
+      bindings: managedCpBindings({
+        databaseUrl: database.url,
+        relayUrl: relay.url,
+        certs,
+        adminToken: ADMIN_TOKEN,
+      }),
     });
   });
   afterAll(async () => {
@@ -88,13 +89,8 @@ describe("the managed CP losing its Postgres connection mid-request", () => {
       ((await names.json()) as { data: Array<{ name: string }> }).data.map((s) => s.name).sort(),
     ).toEqual(["after", "before"]);
     // the Hub lost its connection too (its publish failed, and said so), and publishes again
-    const { config } = await exportConfig(
-      database.db,
-      createDaos(database.db, () => undefined),
-    );
-    const expected = calculateConfigHash(config as unknown as Record<string, unknown>).config;
-    const ns = await cp.mf.getDurableObjectNamespace("HUB");
-    const hub = ns.get(ns.idFromName("hub")) as unknown as { currentHash(): Promise<string | undefined> };
+    const expected = await configHashOf(database.db);
+    const hub = await hubOf(cp);
     await waitFor("the Hub to publish the config", async () =>
       (await hub.currentHash()) === expected ? true : undefined,
     );

@@ -3,13 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyDeclarative } from "../../control-plane/cluster/declarative";
-import { exportConfig } from "../../control-plane/cluster/export";
 import { createDaos, type Daos } from "../../control-plane/dao";
 import { parseDeclarative } from "../../shared/declarative/parse";
-import { calculateConfigHash } from "../../shared/hash/config-hash";
 import { clusterCertificate } from "../helpers/certs";
 import { limitWorkerdHeap } from "../helpers/heap-limit";
-import { type ManagedCp, startManagedCp } from "../helpers/managed-cp";
+import {
+  configHashOf,
+  hubOf,
+  type ManagedCp,
+  managedCpBindings,
+  startManagedCp,
+} from "../helpers/managed-cp";
 import { type Relay, startPgWebSocketRelay } from "../helpers/pg-websocket-relay";
 import { freshPostgres } from "../helpers/postgres";
 import { DESIGN_LARGE_CASE, syntheticConfig } from "../helpers/synthetic-config";
@@ -19,7 +23,6 @@ import { waitFor } from "../helpers/wait";
 limitWorkerdHeap(128);
 
 const ADMIN_TOKEN = "managed-cp-large";
-type Hub = { currentHash(): Promise<string | undefined> };
 
 /**
  * The managed CP's Hub building DESIGN.md's large case (130k entities) from Postgres, in a workerd
@@ -32,7 +35,7 @@ describe("the managed CP's Hub at the large case", () => {
   let daos: Daos;
   let relay: Relay;
   let cp: ManagedCp;
-  let hub: Hub;
+  let hub: Awaited<ReturnType<typeof hubOf>>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "lintel-mcp-large-"));
@@ -46,17 +49,14 @@ describe("the managed CP's Hub at the large case", () => {
     relay = await startPgWebSocketRelay();
     cp = await startManagedCp({
       dir,
-      bindings: {
-        DATABASE_URL: pg.url,
-        DATABASE_WEBSOCKET_PROXY: relay.url,
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_ADMIN_TOKEN: ADMIN_TOKEN,
-        KONG_DB_UPDATE_FREQUENCY: "60",
-      },
+      bindings: managedCpBindings({
+        databaseUrl: pg.url,
+        relayUrl: relay.url,
+        certs,
+        adminToken: ADMIN_TOKEN,
+      }),
     });
-    const ns = await cp.mf.getDurableObjectNamespace("HUB");
-    hub = ns.get(ns.idFromName("hub")) as unknown as Hub;
+    hub = await hubOf(cp);
   }, 180_000);
   afterAll(async () => {
     await cp?.close();
@@ -75,10 +75,7 @@ describe("the managed CP's Hub at the large case", () => {
       },
       { timeoutMs: 60_000, intervalMs: 100 },
     );
-  const nodeHash = async () => {
-    const { config } = await exportConfig(pg.db, daos);
-    return calculateConfigHash(config as unknown as Record<string, unknown>).config;
-  };
+  const nodeHash = () => configHashOf(pg.db);
 
   it("builds it, and builds it again after a write, each hash the Node CP's", async () => {
     const first = await builtOtherThan(undefined);

@@ -9,7 +9,7 @@ import type { ClusterIdentity } from "../../shared/cluster/keys";
 import { openSnapshot } from "../../shared/snapshot/codec";
 import { sha256Hex } from "../../shared/util/bytes";
 import { clusterCertificate } from "../helpers/certs";
-import { type ManagedCp, startManagedCp } from "../helpers/managed-cp";
+import { type ManagedCp, managedCpBindings, startManagedCp } from "../helpers/managed-cp";
 import { type Relay, startPgWebSocketRelay } from "../helpers/pg-websocket-relay";
 import { freshPostgres } from "../helpers/postgres";
 import { waitFor } from "../helpers/wait";
@@ -30,15 +30,12 @@ describe("cluster endpoint (/v1/outlet) of the managed CP in workerd", () => {
     const relay = await startPgWebSocketRelay();
     const cp = await startManagedCp({
       dir,
-      bindings: {
-        DATABASE_URL: pg.url,
-        DATABASE_WEBSOCKET_PROXY: relay.url,
-        KONG_CLUSTER_CERT: certs.certPem,
-        KONG_CLUSTER_CERT_KEY: certs.keyPem,
-        KONG_ADMIN_TOKEN: ADMIN_TOKEN,
-        // no polling within a test: a write reaches DPs because the Worker tells the Hub
-        KONG_DB_UPDATE_FREQUENCY: "60",
-      },
+      bindings: managedCpBindings({
+        databaseUrl: pg.url,
+        relayUrl: relay.url,
+        certs,
+        adminToken: ADMIN_TOKEN,
+      }),
     });
     return {
       clusterBase: cp.url.replace(/^http/, "ws"),
@@ -74,14 +71,12 @@ describe("managed CP in workerd", () => {
     certs = await clusterCertificate(dir);
     pg = await freshPostgres();
     relay = await startPgWebSocketRelay();
-    bindings = {
-      DATABASE_URL: pg.url,
-      DATABASE_WEBSOCKET_PROXY: relay.url,
-      KONG_CLUSTER_CERT: certs.certPem,
-      KONG_CLUSTER_CERT_KEY: certs.keyPem,
-      KONG_ADMIN_TOKEN: ADMIN_TOKEN,
-      KONG_DB_UPDATE_FREQUENCY: "60",
-    };
+    bindings = managedCpBindings({
+      databaseUrl: pg.url,
+      relayUrl: relay.url,
+      certs,
+      adminToken: ADMIN_TOKEN,
+    });
     cp = await startManagedCp({ dir: join(dir, "cp"), bindings });
   });
 
