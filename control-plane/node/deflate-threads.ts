@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { nativeCrc32 } from "../cluster/native-codecs";
+import { nativeCrc32, RUN_DEFLATE_LEVEL } from "../cluster/native-codecs";
 import type { Deflated, FlushDeflate } from "../cluster/segmented-gzip";
 
 /*
@@ -77,7 +77,7 @@ class DeflateThread {
 export type DeflateThreadsOptions = {
   /** Threads to start; by default one for each core but this one, at most four. */
   threads?: number;
-  /** zlib's level (5: see native-codecs.ts). */
+  /** zlib's level (RUN_DEFLATE_LEVEL: see native-codecs.ts). */
   level?: number;
 };
 
@@ -94,7 +94,7 @@ export class DeflateThreads {
 
   constructor(opts: DeflateThreadsOptions = {}) {
     const n = opts.threads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
-    this.level = opts.level ?? 5;
+    this.level = opts.level ?? RUN_DEFLATE_LEVEL;
     // started now (a thread takes some tens of milliseconds to start), not by the first build
     this.threads = Array.from({ length: n }, () => this.spawn());
   }
