@@ -17,6 +17,7 @@ import { freshPostgres } from "../tests/helpers/postgres";
 import { DESIGN_LARGE_CASE, shapeOf } from "../tests/helpers/synthetic-config";
 import { measureColdStart } from "./cold-start";
 import { benchHubHeap } from "./hub-heap";
+import { type CountTarget, countInstructions, hasCallgrind } from "./instructions";
 import { benchIsolateHeap, largestCase, manyCredentialsCase } from "./isolate-heap";
 import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
@@ -187,6 +188,64 @@ await quietDp.close();
 await bareAgain.close();
 await kongWorker.close();
 
+// The same Workers, each instruction counted (valgrind's callgrind), served on workerd's own socket.
+const instructions = hasCallgrind() ? await countProxyInstructions() : undefined;
+async function countProxyInstructions() {
+  log("proxy: instructions per request under callgrind, each Worker on workerd's own socket");
+  const reference = (name: string, file: string, bindings: Record<string, string> = {}): CountTarget => ({
+    options: {
+      prefix: join(dir, `counted-${name}`),
+      host: "127.0.0.1",
+      port: 0,
+      quiet: true,
+      bindings: { BENCH_UPSTREAM: upstream.url, ...bindings },
+      entry: join(import.meta.dirname ?? ".", "workers", file),
+      wakeNode: false,
+    },
+    paths: { [name]: "/bench/x" },
+  });
+  const countedDp = (name: string, bindings: Record<string, string>, paths: Record<string, string>) => ({
+    options: {
+      prefix: join(dir, `counted-${name}`),
+      host: "127.0.0.1",
+      port: 0,
+      quiet: true,
+      nodeName: name,
+      bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }), ...bindings },
+    },
+    ready: async (url: string) => {
+      for (const path of Object.values(paths)) await waitServedOn(url, path.replace("/x", "/warm"), 60_000);
+    },
+    paths,
+  });
+  const counts = await countInstructions(
+    [
+      reference("baseline", "baseline.ts"),
+      reference("kongCalls", "kong-calls.ts"),
+      reference("kongRequest", "kong-calls.ts", { KONG_CALLS: "request" }),
+      reference("kongTimer", "kong-calls.ts", { KONG_CALLS: "timer" }),
+      reference("kongResponse", "kong-calls.ts", { KONG_CALLS: "response" }),
+      countedDp(
+        "counted",
+        {},
+        {
+          lintel: "/bench/x",
+          plugins: "/plugged/x?apikey=bench-key",
+          keyAuth: "/keyed/x?apikey=bench-key",
+          rateLimiting: "/limited/x",
+        },
+      ),
+      countedDp(
+        "counted-quiet",
+        { KONG_HEADERS: "off", KONG_HEADERS_UPSTREAM: "off" },
+        { headersOff: "/bench/x" },
+      ),
+    ],
+    { requests: 600, warm: 2000, passes: 3, log },
+  );
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, { median: median(v), all: v }]));
+}
+
 log(`propagation: ${WRITES} writes`);
 const propagation = await measurePropagation(WRITES, post, waitServed, "p");
 
@@ -350,6 +409,44 @@ const row = (name: string, r: typeof baseline) =>
   `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(pairedRatio(r, baseline))} | ${cpuCell(r, (r) => f(r.cpuPerRequest ?? 0))} | ${cpuCell(r, (r) => f(pairedCpuRatio(r, baseline)))} | ${r.errors} |`;
 const roundRatios = (r: typeof baseline) =>
   (r.rounds ?? []).map((rps, i) => f(rps / (baseline.rounds?.[i] ?? rps))).join(", ");
+function instructionsSection(counts: NonNullable<typeof instructions>): string {
+  const k = (n: number) => `${Math.round(n / 1000)}k`;
+  const at = (name: string) => counts[name]?.median ?? Number.NaN;
+  const base = at("baseline");
+  const line = (label: string, name: string) =>
+    `| ${label} | ${k(at(name))} | ${(counts[name]?.all ?? []).map(k).join(", ")} | ${f(base / at(name))} | ${k(at(name) - base)} |`;
+  const own = at("lintel") - at("kongCalls");
+  return `## Proxy: instructions per request
+
+The same Workers, each in a workerd run under valgrind's callgrind, which counts every instruction
+the process runs (\`bench/instructions.ts\`): the runtime's own work, the Worker's JavaScript and its
+garbage collection, for ${600} requests, 8 at a time, after 2000 that let V8 compile the hot code;
+three passes, median. Unlike time, the count does not move with what else the machine is doing:
+the passes agree within a few per cent. Each Worker is served on workerd's own socket, as the edge
+runs it, without the development Workers Miniflare puts in front (\`request.cf\`, logging) and
+behind (\`CF-Connecting-IP\` stripped from each subrequest), which the throughput table above
+includes for every target alike.
+
+| target | instructions per request | passes | baseline ÷ target | over the baseline |
+|---|---|---|---|---|
+${line("bare pass-through Worker (baseline)", "baseline")}
+${line("Kong's runtime calls: the request's headers only", "kongRequest")}
+${line("Kong's runtime calls: the timeout timer only", "kongTimer")}
+${line("Kong's runtime calls: the response copied with Kong's headers only", "kongResponse")}
+${line("Kong's runtime calls, all three (`bench/workers/kong-calls.ts`)", "kongCalls")}
+${line("Lintel DP (router, headers, proxy)", "lintel")}
+${line("Lintel DP, `headers = off`", "headersOff")}
+${line("Lintel DP + key-auth + rate-limiting (local)", "plugins")}
+${line("Lintel DP + key-auth alone", "keyAuth")}
+${line("Lintel DP + rate-limiting (local) alone", "rateLimiting")}
+
+Where the Worker is the bottleneck, baseline ÷ target is the throughput ratio it can reach. Kong's
+runtime calls alone, with none of Lintel's code, are at ${f(base / at("kongCalls"))} of the bare Worker;
+Lintel's own code (config, router, options, logging) adds ${k(own)} instructions to them, ${Math.round((100 * own) / at("lintel"))} % of the DP's
+request.
+`;
+}
+
 const md = `# Benchmarks
 
 Written by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). Every number in a table comes from
@@ -408,6 +505,7 @@ key-auth looks the key up in an index built with the config; rate-limiting (here
 100 at first, then the hits of its last 250 ms of traffic (at most 1 % of the limit), so a few
 calls a second.
 
+${instructions ? instructionsSection(instructions) : "Instructions per request: not counted (valgrind's callgrind is not on this machine).\n"}
 ## Admin API write → data plane serving it
 
 ${WRITES} route creations in a row, each timed from the POST until the DP answers 200 on the new path

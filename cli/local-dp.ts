@@ -32,6 +32,14 @@ export type LocalDpOptions = {
   wakeNode?: boolean;
   /** Serve workerd's inspector (DevTools protocol) on this port: the benchmarks read heaps there. */
   inspectorPort?: number;
+  /**
+   * Serve the Worker on workerd's own socket, as the edge runs it, without Miniflare's development
+   * Workers around it (one in front that adds `request.cf` and logs, one behind that strips
+   * `CF-Connecting-IP` from each subrequest: together about 70 % of a bare Worker's work per
+   * request here). The benchmarks use it to count the Worker's own work. `request.cf` is then
+   * absent and a client's `CF-Connecting-IP` is taken as it came.
+   */
+  directSocket?: boolean;
 };
 
 export type NodeStatus = {
@@ -100,12 +108,17 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
     kvPersist: join(opts.prefix, "dp", "kv"),
     bindings: { ...opts.bindings },
     cf: { colo: nodeName },
+    ...(opts.directSocket
+      ? { unsafeDirectSockets: [{ host: opts.host, port: opts.port }], stripCfConnectingIp: false }
+      : {}),
     host: opts.host,
-    port: opts.port,
+    // with a direct socket, Miniflare's own entry listens wherever it finds room
+    port: opts.directSocket ? 0 : opts.port,
     log: new Log(opts.verbose ? LogLevel.DEBUG : opts.quiet ? LogLevel.WARN : LogLevel.INFO),
     ...(opts.inspectorPort === undefined ? {} : { inspectorPort: opts.inspectorPort }),
   });
-  const url = await mf.ready;
+  const entryUrl = await mf.ready;
+  const url = opts.directSocket ? await mf.unsafeGetDirectURL() : entryUrl;
   // Wake the DP node so that it connects to the CP before the first request arrives.
   const ns = await mf.getDurableObjectNamespace("DP_NODE");
   const node = ns.get(ns.idFromName(nodeName));
