@@ -93,6 +93,20 @@ const reference = async (name: string, file: string) =>
     }),
   );
 const [bareAgain, bareAgainCpu] = await reference("baseline-again", "baseline.ts");
+// The bare Worker and the DP on workerd's own socket (as `lintel dp` serves the proxy), without
+// Miniflare's development Workers in front and behind
+const [bareDirect, bareDirectCpu] = await withWorkerdCpu(async () =>
+  startLocalDp({
+    prefix: join(dir, "baseline-direct"),
+    host: "127.0.0.1",
+    port: await freePort(),
+    quiet: true,
+    bindings: { BENCH_UPSTREAM: upstream.url },
+    entry: join(import.meta.dirname ?? ".", "workers/baseline.ts"),
+    wakeNode: false,
+    directSocket: true,
+  }),
+);
 const [kongWorker, kongCallsCpu] = await reference("kong-calls", "kong-calls.ts");
 
 const post = (path: string, body: unknown) =>
@@ -141,6 +155,17 @@ const [quietDp, quietCpu] = await withWorkerdCpu(async () =>
   }),
 );
 await waitServedOn(quietDp.url, "/bench/warm");
+const [directDp, directDpCpu] = await withWorkerdCpu(async () =>
+  startLocalDp({
+    prefix: join(dir, "direct"),
+    host: "127.0.0.1",
+    port: await freePort(),
+    quiet: true,
+    bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }) },
+    directSocket: true,
+  }),
+);
+await waitServedOn(directDp.url, "/bench/warm");
 
 log(`proxy: ${ROUNDS} interleaved rounds of ${SECONDS} s per target, ${CONCURRENCY} connections`);
 const proxyResults = await compare(
@@ -154,6 +179,8 @@ const proxyResults = await compare(
     plugins: `${dp.url}/plugged/x?apikey=bench-key`,
     keyAuth: `${dp.url}/keyed/x?apikey=bench-key`,
     rateLimiting: `${dp.url}/limited/x`,
+    bareDirect: `${bareDirect.url}/bench/x`,
+    lintelDirect: `${directDp.url}/bench/x`,
   },
   {
     concurrency: CONCURRENCY,
@@ -168,23 +195,40 @@ const proxyResults = await compare(
       plugins: dpCpu,
       keyAuth: dpCpu,
       rateLimiting: dpCpu,
+      bareDirect: bareDirectCpu,
+      lintelDirect: directDpCpu,
     },
   },
 );
 type Result = NonNullable<(typeof proxyResults)[string]>;
-const { direct, baseline, baselineAgain, kongCalls, lintel, headersOff, plugins, keyAuth, rateLimiting } =
-  proxyResults as {
-    direct: Result;
-    baseline: Result;
-    baselineAgain: Result;
-    kongCalls: Result;
-    lintel: Result;
-    headersOff: Result;
-    plugins: Result;
-    keyAuth: Result;
-    rateLimiting: Result;
-  };
+const {
+  direct,
+  baseline,
+  baselineAgain,
+  kongCalls,
+  lintel,
+  headersOff,
+  plugins,
+  keyAuth,
+  rateLimiting,
+  bareDirect: bareDirectResult,
+  lintelDirect,
+} = proxyResults as {
+  direct: Result;
+  baseline: Result;
+  baselineAgain: Result;
+  kongCalls: Result;
+  lintel: Result;
+  headersOff: Result;
+  plugins: Result;
+  keyAuth: Result;
+  rateLimiting: Result;
+  bareDirect: Result;
+  lintelDirect: Result;
+};
 await quietDp.close();
+await directDp.close();
+await bareDirect.close();
 await bareAgain.close();
 await kongWorker.close();
 
@@ -210,7 +254,6 @@ async function countProxyInstructions() {
       host: "127.0.0.1",
       port: 0,
       quiet: true,
-      nodeName: name,
       bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }), ...bindings },
     },
     ready: async (url: string) => {
@@ -477,6 +520,15 @@ ${row("Lintel DP, `headers = off` (no Via, latency headers, request id)", header
 ${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
 ${row("Lintel DP + key-auth alone", keyAuth)}
 ${row("Lintel DP + rate-limiting (local) alone", rateLimiting)}
+${row("bare Worker on workerd's own socket (no Miniflare Workers in front or behind)", bareDirectResult)}
+${row("Lintel DP on workerd's own socket (as `lintel dp` and `lintel start` serve it)", lintelDirect)}
+
+The last two rows serve the Worker on workerd's own socket, as the edge runs it, without the
+development Workers Miniflare otherwise puts in front (\`request.cf\`, \`Accept-Encoding\`, logging)
+and behind (\`CF-Connecting-IP\` stripped from each subrequest); their ratios are still to the
+baseline above. The DP there serves ${f(lintelDirect.rps / lintel.rps)} times the requests a second of the DP behind
+Miniflare's Workers, and is at ${f(pairedRatio(lintelDirect, bareDirectResult))} of the bare Worker served the same way: with
+the runtime's fixed cost smaller, Kong's header work weighs more (the instruction counts below).
 
 The second bare Worker is the baseline again, in a process of its own: its ratio is how far two
 identical Workers differ in this run, so differences smaller than that are noise. The Worker with

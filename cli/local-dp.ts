@@ -34,10 +34,12 @@ export type LocalDpOptions = {
   inspectorPort?: number;
   /**
    * Serve the Worker on workerd's own socket, as the edge runs it, without Miniflare's development
-   * Workers around it (one in front that adds `request.cf` and logs, one behind that strips
-   * `CF-Connecting-IP` from each subrequest: together about 70 % of a bare Worker's work per
-   * request here). The benchmarks use it to count the Worker's own work. `request.cf` is then
-   * absent and a client's `CF-Connecting-IP` is taken as it came.
+   * Workers around it (one in front that adds `request.cf`, rewrites `Accept-Encoding` and logs,
+   * one behind that strips `CF-Connecting-IP` from each subrequest: together about 70 % of a bare
+   * Worker's work per request). `lintel dp` and `lintel start` serve the proxy so; the tests that
+   * set `request.cf` per request (a colo each) go through Miniflare's entry. `request.cf` is then
+   * absent (the colo is the node's name, "local"); a client's `CF-Connecting-IP` is taken as it
+   * came, as through Miniflare's entry. `LocalDp.mf.dispatchFetch` still goes through the entry.
    */
   directSocket?: boolean;
 };
@@ -91,9 +93,19 @@ export function bundleEdgeDp(outfile: string, entry = join(ROOT, "edge-dp/worker
 
 /** Runs the edge-dp Worker in workerd (Miniflare) on `host:port`, state kept under the prefix. */
 export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
+  // the Worker names its node by `request.cf.colo`, which only Miniflare's entry adds
+  if (opts.directSocket && (opts.nodeName ?? "local") !== "local")
+    throw new Error(
+      `a DP served on workerd's own socket has no request.cf: its node is "local", not "${opts.nodeName}"`,
+    );
   const script = join(opts.prefix, "dp", "worker.mjs");
   await bundleEdgeDp(script, opts.entry);
   const nodeName = opts.nodeName ?? "local";
+  // the Worker names its node by `request.cf.colo`, which only Miniflare's entry adds
+  if (opts.directSocket && nodeName !== "local")
+    throw new Error(
+      `a DP served on workerd's own socket has no request.cf: its node is "local", not "${nodeName}"`,
+    );
   const mf = new Miniflare({
     modules: true,
     scriptPath: script,
@@ -109,7 +121,12 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
     bindings: { ...opts.bindings },
     cf: { colo: nodeName },
     ...(opts.directSocket
-      ? { unsafeDirectSockets: [{ host: opts.host, port: opts.port }], stripCfConnectingIp: false }
+      ? {
+          unsafeDirectSockets: [{ host: opts.host, port: opts.port }],
+          stripCfConnectingIp: false,
+          // Miniflare's own entry, which the proxy's traffic does not pass: not announced
+          logRequests: false,
+        }
       : {}),
     host: opts.host,
     // with a direct socket, Miniflare's own entry listens wherever it finds room
