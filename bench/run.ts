@@ -465,7 +465,9 @@ The same Workers, each in a workerd run under valgrind's callgrind, which counts
 the process runs (\`bench/instructions.ts\`): the runtime's own work, the Worker's JavaScript and its
 garbage collection, for ${600} requests, 8 at a time, after 2000 that let V8 compile the hot code;
 three passes, median. Unlike time, the count does not move with what else the machine is doing:
-the passes agree within a few per cent. Each Worker is served on workerd's own socket, as the edge
+the passes agree within a few per cent (a pass with a full collection in it stands out). From one
+run to the next, the DP's count has moved by up to 6 % (V8 compiles and collects at other moments
+in another workerd): compare within a run. Each Worker is served on workerd's own socket, as the edge
 runs it, without the development Workers Miniflare puts in front (\`request.cf\`, logging) and
 behind (\`CF-Connecting-IP\` stripped from each subrequest), which the throughput table above
 includes for every target alike.

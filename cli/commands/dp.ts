@@ -70,8 +70,8 @@ export async function startDpFromConf(conf: Conf): Promise<LocalDp> {
     host: listen.host.replace(/^\[|\]$/g, ""),
     port: listen.port,
     bindings: dpBindings(conf),
-    // the proxy on workerd's own socket, as the edge runs the Worker: about three times the
-    // requests a second of the same Worker behind Miniflare's development Workers (BENCHMARKS.md)
+    // the proxy on workerd's own socket, as the edge runs the Worker: 2.7 times the requests a
+    // second of the same Worker behind Miniflare's development Workers (BENCHMARKS.md)
     directSocket: true,
   });
 }
