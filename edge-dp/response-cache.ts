@@ -7,10 +7,12 @@ const BASE = "https://proxy-cache.lintel.internal/";
  * made from its cache key, with its metadata in headers and the storage TTL as s-maxage.
  */
 export function edgeResponseCache(waitUntil: (p: Promise<unknown>) => void): ResponseCache {
-  const cache = (globalThis as unknown as { caches?: { default: Cache } }).caches?.default;
+  // the colo's cache, looked up when proxy-cache asks: this is made for every request that runs
+  // plugins, and most run no proxy-cache
+  const cacheOf = () => (globalThis as unknown as { caches?: { default: Cache } }).caches?.default;
   return {
     async get(key) {
-      const hit = await cache?.match(BASE + key);
+      const hit = await cacheOf()?.match(BASE + key);
       if (!hit) return undefined;
       const meta = JSON.parse(hit.headers.get("x-lintel-cache-meta") ?? "null") as Omit<
         CachedResponse,
@@ -20,6 +22,7 @@ export function edgeResponseCache(waitUntil: (p: Promise<unknown>) => void): Res
       return { ...meta, body: await hit.arrayBuffer() };
     },
     put(key, value, ttl) {
+      const cache = cacheOf();
       if (!cache) return;
       const { body, ...meta } = value;
       const res = new Response(body, {
