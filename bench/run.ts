@@ -17,12 +17,14 @@ import { freshPostgres } from "../tests/helpers/postgres";
 import { DESIGN_LARGE_CASE, shapeOf } from "../tests/helpers/synthetic-config";
 import { measureColdStart } from "./cold-start";
 import { benchHubHeap } from "./hub-heap";
-import { type CountTarget, countInstructions, hasCallgrind } from "./instructions";
+import { hasCallgrind } from "./instructions";
 import { benchIsolateHeap, largestCase, manyCredentialsCase } from "./isolate-heap";
-import { compare, median, pairedCpuRatio, pairedRatio, percentile } from "./load";
+import { compare, median, percentile } from "./load";
 import { measureOvershoot } from "./overshoot";
 import { withWorkerdCpu } from "./process-cpu";
 import { measurePropagation, propagationOn, waitServedOn } from "./propagation";
+import { countProxyInstructions, instructionsSection } from "./proxy-instructions";
+import { type ProxyResults, proxySection } from "./proxy-section";
 import { benchRouter } from "./router";
 import { benchSnapshots, EXPORT_PAIRS } from "./snapshot";
 import { startBenchUpstream } from "./upstream";
@@ -200,32 +202,7 @@ const proxyResults = await compare(
     },
   },
 );
-type Result = NonNullable<(typeof proxyResults)[string]>;
-const {
-  direct,
-  baseline,
-  baselineAgain,
-  kongCalls,
-  lintel,
-  headersOff,
-  plugins,
-  keyAuth,
-  rateLimiting,
-  bareDirect: bareDirectResult,
-  lintelDirect,
-} = proxyResults as {
-  direct: Result;
-  baseline: Result;
-  baselineAgain: Result;
-  kongCalls: Result;
-  lintel: Result;
-  headersOff: Result;
-  plugins: Result;
-  keyAuth: Result;
-  rateLimiting: Result;
-  bareDirect: Result;
-  lintelDirect: Result;
-};
+const proxy = proxyResults as ProxyResults;
 await quietDp.close();
 await directDp.close();
 await bareDirect.close();
@@ -233,61 +210,14 @@ await bareAgain.close();
 await kongWorker.close();
 
 // The same Workers, each instruction counted (valgrind's callgrind), served on workerd's own socket.
-const instructions = hasCallgrind() ? await countProxyInstructions() : undefined;
-async function countProxyInstructions() {
-  log("proxy: instructions per request under callgrind, each Worker on workerd's own socket");
-  const reference = (name: string, file: string, bindings: Record<string, string> = {}): CountTarget => ({
-    options: {
-      prefix: join(dir, `counted-${name}`),
-      host: "127.0.0.1",
-      port: 0,
-      quiet: true,
-      bindings: { BENCH_UPSTREAM: upstream.url, ...bindings },
-      entry: join(import.meta.dirname ?? ".", "workers", file),
-      wakeNode: false,
-    },
-    paths: { [name]: "/bench/x" },
-  });
-  const countedDp = (name: string, bindings: Record<string, string>, paths: Record<string, string>) => ({
-    options: {
-      prefix: join(dir, `counted-${name}`),
-      host: "127.0.0.1",
-      port: 0,
-      quiet: true,
-      bindings: { ...dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }), ...bindings },
-    },
-    ready: async (url: string) => {
-      for (const path of Object.values(paths)) await waitServedOn(url, path.replace("/x", "/warm"), 60_000);
-    },
-    paths,
-  });
-  const counts = await countInstructions(
-    [
-      reference("baseline", "baseline.ts"),
-      reference("kongCalls", "kong-calls.ts"),
-      reference("kongRequest", "kong-calls.ts", { KONG_CALLS: "request" }),
-      reference("kongTimer", "kong-calls.ts", { KONG_CALLS: "timer" }),
-      reference("kongResponse", "kong-calls.ts", { KONG_CALLS: "response" }),
-      countedDp(
-        "counted",
-        {},
-        {
-          lintel: "/bench/x",
-          plugins: "/plugged/x?apikey=bench-key",
-          keyAuth: "/keyed/x?apikey=bench-key",
-          rateLimiting: "/limited/x",
-        },
-      ),
-      countedDp(
-        "counted-quiet",
-        { KONG_HEADERS: "off", KONG_HEADERS_UPSTREAM: "off" },
-        { headersOff: "/bench/x" },
-      ),
-    ],
-    { requests: 600, warm: 2000, passes: 3, log },
-  );
-  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, { median: median(v), all: v }]));
-}
+const instructions = hasCallgrind()
+  ? await countProxyInstructions({
+      dir,
+      upstreamUrl: upstream.url,
+      dpBindings: dpBindings({ ...conf, cluster_control_plane: cp.clusterUrl }),
+      log,
+    })
+  : undefined;
 
 log(`propagation: ${WRITES} writes`);
 const propagation = await measurePropagation(WRITES, post, waitServed, "p");
@@ -446,52 +376,6 @@ await upstream.close();
 rmSync(dir, { recursive: true, force: true });
 
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
-const cpuCell = (r: typeof baseline, cell: (r: typeof baseline) => string) =>
-  r.cpuPerRequest === undefined ? "-" : cell(r);
-const row = (name: string, r: typeof baseline) =>
-  `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${f(pairedRatio(r, baseline))} | ${cpuCell(r, (r) => f(r.cpuPerRequest ?? 0))} | ${cpuCell(r, (r) => f(pairedCpuRatio(r, baseline)))} | ${r.errors} |`;
-const roundRatios = (r: typeof baseline) =>
-  (r.rounds ?? []).map((rps, i) => f(rps / (baseline.rounds?.[i] ?? rps))).join(", ");
-function instructionsSection(counts: NonNullable<typeof instructions>): string {
-  const k = (n: number) => `${Math.round(n / 1000)}k`;
-  const at = (name: string) => counts[name]?.median ?? Number.NaN;
-  const base = at("baseline");
-  const line = (label: string, name: string) =>
-    `| ${label} | ${k(at(name))} | ${(counts[name]?.all ?? []).map(k).join(", ")} | ${f(base / at(name))} | ${k(at(name) - base)} |`;
-  const own = at("lintel") - at("kongCalls");
-  return `## Proxy: instructions per request
-
-The same Workers, each in a workerd run under valgrind's callgrind, which counts every instruction
-the process runs (\`bench/instructions.ts\`): the runtime's own work, the Worker's JavaScript and its
-garbage collection, for ${600} requests, 8 at a time, after 2000 that let V8 compile the hot code;
-three passes, median. Unlike time, the count does not move with what else the machine is doing:
-the passes agree within a few per cent (a pass with a full collection in it stands out). From one
-run to the next, the DP's count has moved by up to 6 % (V8 compiles and collects at other moments
-in another workerd): compare within a run. Each Worker is served on workerd's own socket, as the edge
-runs it, without the development Workers Miniflare puts in front (\`request.cf\`, logging) and
-behind (\`CF-Connecting-IP\` stripped from each subrequest), which the throughput table above
-includes for every target alike.
-
-| target | instructions per request | passes | baseline ÷ target | over the baseline |
-|---|---|---|---|---|
-${line("bare pass-through Worker (baseline)", "baseline")}
-${line("Kong's runtime calls: the request's headers only", "kongRequest")}
-${line("Kong's runtime calls: the timeout timer only", "kongTimer")}
-${line("Kong's runtime calls: the response copied with Kong's headers only", "kongResponse")}
-${line("Kong's runtime calls, all three (`bench/workers/kong-calls.ts`)", "kongCalls")}
-${line("Lintel DP (router, headers, proxy)", "lintel")}
-${line("Lintel DP, `headers = off`", "headersOff")}
-${line("Lintel DP + key-auth + rate-limiting (local)", "plugins")}
-${line("Lintel DP + key-auth alone", "keyAuth")}
-${line("Lintel DP + rate-limiting (local) alone", "rateLimiting")}
-
-Where the Worker is the bottleneck, baseline ÷ target is the throughput ratio it can reach. Kong's
-runtime calls alone, with none of Lintel's code, are at ${f(base / at("kongCalls"))} of the bare Worker;
-Lintel's own code (config, router, options, logging) adds ${k(own)} instructions to them, ${Math.round((100 * own) / at("lintel"))} % of the DP's
-request.
-`;
-}
-
 const md = `# Benchmarks
 
 Written by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). Every number in a table comes from
@@ -500,65 +384,13 @@ ratios, not the absolute numbers, across machines.
 
 - Lintel ${LINTEL_VERSION}, Node ${process.version}, workerd via miniflare (compatibility date ${COMPATIBILITY_DATE})
 - Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB
-- Client: ${baseline.client}, ${CONCURRENCY} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s per target, median
+- Client: ${proxy.baseline.client}, ${CONCURRENCY} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s per target, median
   round reported (ratios: the median of the rounds' ratios, each round measuring every target in
   turn); upstream: a Node http server in the benchmark's process that answers every request with
   the same small JSON body (\`bench/upstream.ts\`); the Workers log warnings only (Miniflare
   otherwise reports every request to this process)
 
-## Proxy throughput and latency
-
-Baseline: a bare pass-through Worker (one \`fetch\` to the upstream, \`bench/workers/baseline.ts\`) served
-the same way as the DP: same bundling, same workerd, same Durable Object binding.
-
-| target | req/s | p50 ms | p99 ms | ratio to baseline | workerd CPU µs per request | CPU ratio (baseline ÷ target) | errors |
-|---|---|---|---|---|---|---|---|
-${row("upstream directly (no Worker)", direct)}
-${row("bare pass-through Worker (baseline)", baseline)}
-${row("the same bare Worker in a second workerd (the noise between two processes)", baselineAgain)}
-${row("Kong's runtime calls, no Lintel code (`bench/workers/kong-calls.ts`)", kongCalls)}
-${row("Lintel DP (router, headers, proxy)", lintel)}
-${row("Lintel DP, `headers = off` (no Via, latency headers, request id)", headersOff)}
-${row("Lintel DP + key-auth + rate-limiting (local)", plugins)}
-${row("Lintel DP + key-auth alone", keyAuth)}
-${row("Lintel DP + rate-limiting (local) alone", rateLimiting)}
-${row("bare Worker on workerd's own socket (no Miniflare Workers in front or behind)", bareDirectResult)}
-${row("Lintel DP on workerd's own socket (as `lintel dp` and `lintel start` serve it)", lintelDirect)}
-
-The last two rows serve the Worker on workerd's own socket, as the edge runs it, without the
-development Workers Miniflare otherwise puts in front (\`request.cf\`, \`Accept-Encoding\`, logging)
-and behind (\`CF-Connecting-IP\` stripped from each subrequest); their ratios are still to the
-baseline above. The DP there serves ${f(lintelDirect.rps / lintel.rps)} times the requests a second of the DP behind
-Miniflare's Workers, and is at ${f(pairedRatio(lintelDirect, bareDirectResult))} of the bare Worker served the same way: with
-the runtime's fixed cost smaller, Kong's header work weighs more (the instruction counts below).
-
-The second bare Worker is the baseline again, in a process of its own: its ratio is how far two
-identical Workers differ in this run, so differences smaller than that are noise. The Worker with
-Kong's runtime calls makes the calls the DP needs for Kong's default headers (the request's headers
-copied and changed, a timer for the upstream timeouts, the response copied to add headers) with
-none of Lintel's code: against it, the DP's throughput ratio is ${f(pairedRatio(lintel, kongCalls))} and its
-CPU ratio ${f(pairedCpuRatio(lintel, kongCalls))}, which is what Lintel's own code (config, router, options,
-logging) costs; what the baseline has over it is the runtime's.
-
-Each plugin alone runs on a route of its own in the same DP; its CPU ratio against the DP's plain
-route (plain ÷ with the plugin) is what it adds: key-auth ${f(pairedCpuRatio(keyAuth, lintel))}, rate-limiting
-${f(pairedCpuRatio(rateLimiting, lintel))} (it counts in a Durable Object through leases, of the hits of 250 ms of the isolate's traffic here).
-
-The rounds' ratios to the baseline: Lintel ${roundRatios(lintel)}; with \`headers = off\`
-${roundRatios(headersOff)}; with key-auth and rate-limiting ${roundRatios(plugins)}.
-
-CPU per request is the workerd process's CPU time (Linux's /proc: all its threads, the runtime's
-own work included) over the requests of a round, median round; its ratio is the median of the
-rounds' ratios. It counts the Worker's work alone (not the client's or the upstream's), and it
-is what Workers bill; on a shared machine it moves from round to round about as much as
-throughput does.
-
-Target (DESIGN.md): Lintel ≥ 90 % of the baseline, ≥ 75 % with key-auth and rate-limiting.
-key-auth looks the key up in an index built with the config; rate-limiting (here \`second =
-1000000\`) counts in the Durable Object of its subject, each isolate taking leases of hits at once:
-100 at first, then the hits of its last 250 ms of traffic (at most 1 % of the limit), so a few
-calls a second.
-
+${proxySection(proxy)}
 ${instructions ? instructionsSection(instructions) : "Instructions per request: not counted (valgrind's callgrind is not on this machine).\n"}
 ## Admin API write → data plane serving it
 
