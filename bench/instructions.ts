@@ -9,9 +9,10 @@ import { type LocalDp, type LocalDpOptions, startLocalDp } from "../cli/local-dp
 /*
  * Instructions per request: workerd run under valgrind's callgrind, which counts every instruction
  * the process runs. Unlike time, the count does not depend on what else the machine is doing: the
- * same Worker and requests give the same count within about 1 % from run to run, where throughput
- * on this shared machine moves by a third. It counts the whole workerd process (the runtime's
- * own work, the Worker's JavaScript, its garbage collection), as CPU time does.
+ * passes over the same Worker agree within a few per cent, where throughput on this shared machine
+ * moves by a third from round to round (between two workerd processes, V8 compiles and collects at
+ * other moments: the DP's count has moved by up to 6 %). It counts the whole workerd process (the
+ * runtime's own work, the Worker's JavaScript, its garbage collection), as CPU time does.
  */
 
 export type Counted = {

@@ -101,11 +101,6 @@ export async function startLocalDp(opts: LocalDpOptions): Promise<LocalDp> {
   const script = join(opts.prefix, "dp", "worker.mjs");
   await bundleEdgeDp(script, opts.entry);
   const nodeName = opts.nodeName ?? "local";
-  // the Worker names its node by `request.cf.colo`, which only Miniflare's entry adds
-  if (opts.directSocket && nodeName !== "local")
-    throw new Error(
-      `a DP served on workerd's own socket has no request.cf: its node is "local", not "${nodeName}"`,
-    );
   const mf = new Miniflare({
     modules: true,
     scriptPath: script,
