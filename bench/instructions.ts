@@ -63,10 +63,20 @@ export async function startCounted(opts: LocalDpOptions): Promise<Counted> {
   const dumps = () => readdirSync(dir).filter((f) => f.startsWith(`callgrind.${pid}.`));
   const load = async (url: string, n: number) => {
     let left = n;
+    let dropped = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (left-- > 0) {
-          const res = await fetch(url);
+          let res: Response;
+          try {
+            res = await fetch(url);
+          } catch (e) {
+            // workerd, slowed down a hundredfold, sometimes closes a kept-alive connection as the
+            // next request goes out on it: that GET is sent again, on a new connection
+            if (++dropped > 10) throw e;
+            left++;
+            continue;
+          }
           await res.arrayBuffer();
           if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
         }
