@@ -70,7 +70,7 @@ export async function startDpFromConf(conf: Conf): Promise<LocalDp> {
     host: listen.host.replace(/^\[|\]$/g, ""),
     port: listen.port,
     bindings: dpBindings(conf),
-    // the proxy on workerd's own socket, as the edge runs the Worker: 2.7 times the requests a
+    // the proxy on workerd's own socket, as the edge runs the Worker: 2.6 times the requests a
     // second of the same Worker behind Miniflare's development Workers (BENCHMARKS.md)
     directSocket: true,
   });
