@@ -81,8 +81,11 @@ const [bare, bareCpu] = await withWorkerdCpu(() =>
   }),
 );
 const bareUrl = bare.url;
-/** Another workerd serving the same bare Worker, and one making Kong's runtime calls alone. */
-const reference = async (name: string, file: string) =>
+/**
+ * Another workerd serving the same bare Worker, one making Kong's runtime calls alone, and the bare
+ * Worker on workerd's own socket (`directSocket`: as `lintel dp` serves the proxy).
+ */
+const reference = async (name: string, file: string, directSocket = false) =>
   withWorkerdCpu(async () =>
     startLocalDp({
       prefix: join(dir, name),
@@ -92,23 +95,11 @@ const reference = async (name: string, file: string) =>
       bindings: { BENCH_UPSTREAM: upstream.url },
       entry: join(import.meta.dirname ?? ".", "workers", file),
       wakeNode: false,
+      directSocket,
     }),
   );
 const [bareAgain, bareAgainCpu] = await reference("baseline-again", "baseline.ts");
-// The bare Worker and the DP on workerd's own socket (as `lintel dp` serves the proxy), without
-// Miniflare's development Workers in front and behind
-const [bareDirect, bareDirectCpu] = await withWorkerdCpu(async () =>
-  startLocalDp({
-    prefix: join(dir, "baseline-direct"),
-    host: "127.0.0.1",
-    port: await freePort(),
-    quiet: true,
-    bindings: { BENCH_UPSTREAM: upstream.url },
-    entry: join(import.meta.dirname ?? ".", "workers/baseline.ts"),
-    wakeNode: false,
-    directSocket: true,
-  }),
-);
+const [bareDirect, bareDirectCpu] = await reference("baseline-direct", "baseline.ts", true);
 const [kongWorker, kongCallsCpu] = await reference("kong-calls", "kong-calls.ts");
 
 const post = (path: string, body: unknown) =>
