@@ -10,16 +10,16 @@ export class EdgePluginRequest implements PluginRequest {
   readonly method: string;
   readonly headers: Headers;
   readonly rawPath: string;
-  readonly state = new Map<string, unknown>();
-  readonly responseHeaders = new HeaderMap();
   consumer?: Consumer;
   credential?: Credential;
   upstreamMethod?: string;
   upstreamBody?: ArrayBuffer;
   upstreamPath?: string;
-  /** The query, parsed only for a plugin that reads or changes it, and its text as it came. */
+  /** The query, parsed only for a plugin that reads or changes it. */
   private parsed: URLSearchParams | undefined;
-  private original = "";
+  /** Made when a plugin first uses them: most requests that run plugins use neither. */
+  private madeState: Map<string, unknown> | undefined;
+  private collected: HeaderMap | undefined;
   private read: Promise<ArrayBuffer | null> | undefined;
   private certificate: ReturnType<typeof clientCertificate> | undefined;
 
@@ -39,11 +39,23 @@ export class EdgePluginRequest implements PluginRequest {
     this.rawPath = url.pathname;
   }
 
+  get state(): Map<string, unknown> {
+    this.madeState ??= new Map();
+    return this.madeState;
+  }
+
+  get responseHeaders(): HeaderMap {
+    this.collected ??= new HeaderMap();
+    return this.collected;
+  }
+
+  /** The headers plugins set for the response, if any did. */
+  get collectedHeaders(): HeaderMap | undefined {
+    return this.collected;
+  }
+
   get query(): URLSearchParams {
-    if (!this.parsed) {
-      this.parsed = new URLSearchParams(this.url.search);
-      this.original = this.parsed.toString();
-    }
+    this.parsed ??= new URLSearchParams(this.url.search);
     return this.parsed;
   }
 
@@ -64,8 +76,12 @@ export class EdgePluginRequest implements PluginRequest {
 
   /** The query for the service: the client's as it came, unless a plugin changed it. */
   search(): string {
-    if (!this.parsed) return this.url.search;
+    const original = this.url.search;
+    if (!this.parsed) return original;
     const now = this.parsed.toString();
-    return now === this.original ? this.url.search : now ? `?${now}` : "";
+    // a query already in the runtime's form comes out as it went in: unchanged, with no need to
+    // write the client's out again to compare (most queries are)
+    if (now === original.slice(1)) return original;
+    return now === new URLSearchParams(original).toString() ? original : now ? `?${now}` : "";
   }
 }

@@ -1,28 +1,13 @@
-import type { LogSink } from "../shared/plugins/handlers/http-log";
-import type { MetricSink } from "../shared/plugins/handlers/prometheus";
-import type { ResponseCache } from "../shared/plugins/handlers/proxy-cache";
-import type { RateCounters } from "../shared/plugins/handlers/rate-limiting";
-import { runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
-import type { Exit } from "../shared/plugins/runtime/types";
+import { type Access, runAccess, runHeaderFilter } from "../shared/plugins/runtime/pipeline";
+import type { Exit, PluginEnvironment } from "../shared/plugins/runtime/types";
 import type { CompiledConfig } from "./compiled-config";
 import { generated } from "./kong-responses";
 import { EdgePluginRequest } from "./plugin-request";
 
-/**
- * What plugins use at the edge besides the config: rate-limiting counters, the log queue, the
- * response cache and the isolate's metrics.
- */
-export type EdgeServices = {
-  counters: RateCounters;
-  logs: LogSink;
-  cache: ResponseCache;
-  metrics: MetricSink;
-};
+export type Plugged = Access & { req: EdgePluginRequest };
 
-export type Plugged = Awaited<ReturnType<typeof runAccess>> & { req: EdgePluginRequest };
-
-/** Runs the access phase of the request's plugins. */
-export async function runPlugins(
+/** Runs the access phase of the request's plugins: at once, unless a plugin had to wait. */
+export function runPlugins(
   request: Request,
   url: URL,
   path: string,
@@ -32,9 +17,9 @@ export async function runPlugins(
   routeId: string,
   serviceId: string | undefined,
   config: CompiledConfig,
-  edge: EdgeServices,
+  env: PluginEnvironment,
   captures: Record<string, string> | undefined,
-): Promise<Plugged> {
+): Plugged | Promise<Plugged> {
   const req = new EdgePluginRequest(
     request,
     url,
@@ -46,9 +31,12 @@ export async function runPlugins(
     serviceId,
     captures,
   );
-  const { ran, exit } = await runAccess(req, config.plugins, { consumers: config.consumers, ...edge });
-  return exit ? { ran, exit, req } : { ran, req };
+  const access = runAccess(req, config.plugins, env);
+  return access instanceof Promise ? access.then((done) => withRequest(done, req)) : withRequest(access, req);
 }
+
+const withRequest = (access: Access, req: EdgePluginRequest): Plugged =>
+  access.exit ? { ran: access.ran, exit: access.exit, req } : { ran: access.ran, req };
 
 /** A plugin's own answer, with the headers plugins and Kong's `headers` option add. */
 export function exitResponse(
@@ -71,7 +59,7 @@ export function exitResponse(
     else res.headers.delete("content-type");
   }
   for (const [name, value] of Object.entries(exit.headers ?? {})) res.headers.set(name, value);
-  plugged.req.responseHeaders.forEach((value, name) => {
+  plugged.req.collectedHeaders?.forEach((value, name) => {
     res.headers.set(name, value);
   });
   runHeaderFilter(plugged.req, plugged.ran, res.headers, exit.status);

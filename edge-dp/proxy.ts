@@ -6,6 +6,7 @@ import {
   runHeaderFilter,
   runLog,
 } from "../shared/plugins/runtime/pipeline";
+import type { ConsumerLookup, PluginEnvironment } from "../shared/plugins/runtime/types";
 import type { RouterRequest } from "../shared/router/types";
 import { upstreamPathV0 } from "../shared/router/upstream-path";
 import { escapePath, normalizePath } from "../shared/util/path";
@@ -16,7 +17,7 @@ import type { DpConf } from "./env";
 import { forward } from "./forward";
 import { generated, httpsRequired, NO_ROUTE, NO_SERVICE } from "./kong-responses";
 import { logEntry } from "./log-entry";
-import { type EdgeServices, exitResponse, runPlugins } from "./plugins";
+import { exitResponse, type Plugged, runPlugins } from "./plugins";
 
 /** Hop-by-hop headers: not forwarded (a WebSocket upgrade keeps `upgrade` and `connection`). */
 export const HOP_BY_HOP = [
@@ -51,7 +52,7 @@ export async function proxy(
   config: CompiledConfig | undefined,
   conf: Pick<DpConf, "headers" | "headers_upstream" | "trusted_ips" | "real_ip_header" | "real_ip_recursive">,
   /** What plugins use at the edge; made only for a request that runs plugins. */
-  edge: () => EdgeServices,
+  edge: (consumers: ConsumerLookup) => PluginEnvironment,
 ): Promise<Response> {
   const started = Date.now();
   const id = requestId();
@@ -83,11 +84,11 @@ export async function proxy(
   const headers = new Headers(incomingHeaders);
 
   // Kong's access phase: plugins may identify the consumer, change the request or answer it
-  let plugged: Awaited<ReturnType<typeof runPlugins>> | undefined;
-  let services: EdgeServices | undefined;
+  let plugged: Plugged | undefined;
+  let pluginEnv: PluginEnvironment | undefined;
   if (config?.plugins.mayRun(match.route.id, service?.id)) {
-    services = edge();
-    plugged = await runPlugins(
+    pluginEnv = edge(config.consumers);
+    const access = runPlugins(
       request,
       url,
       path,
@@ -97,9 +98,11 @@ export async function proxy(
       match.route.id,
       service?.id,
       config,
-      services,
+      pluginEnv,
       match.captures,
     );
+    // most plugins answer at once: the request then goes on without waiting a turn
+    plugged = access instanceof Promise ? await access : access;
   }
   // Kong's log phase, once the response is known
   const done = (
@@ -123,10 +126,7 @@ export async function proxy(
             startedAt: started,
             ...details,
           }),
-        {
-          consumers: (config as CompiledConfig).consumers,
-          ...(services as EdgeServices),
-        },
+        pluginEnv as PluginEnvironment,
       );
     }
     return res;
@@ -241,7 +241,7 @@ export async function proxy(
   if (conf.headers.has("x-kong-request-id")) out.set("x-kong-request-id", id);
   if (hash.setCookie) out.append("set-cookie", hash.setCookie);
   if (plugged) {
-    plugged.req.responseHeaders.forEach((value, name) => {
+    plugged.req.collectedHeaders?.forEach((value, name) => {
       out.set(name, value);
     });
     runHeaderFilter(plugged.req, plugged.ran, out, upstreamResponse.status);
@@ -255,10 +255,7 @@ export async function proxy(
         body instanceof ArrayBuffer ? body : (body.buffer as ArrayBuffer),
         out,
         upstreamResponse.status,
-        {
-          consumers: (config as CompiledConfig).consumers,
-          ...(services as EdgeServices),
-        },
+        pluginEnv as PluginEnvironment,
       );
       return done(
         new Response(body, {

@@ -1,22 +1,23 @@
 import { ConfigHolder } from "./config-holder";
+import { EdgeEnvironment, type IsolateServices } from "./edge-environment";
 import { dpConf, type Env } from "./env";
 import { IsolateMetrics } from "./isolate-metrics";
 import { LogQueue } from "./log-queue";
 import { proxy } from "./proxy";
-import { edgeCounters } from "./rate-counter";
 import { RateLeases } from "./rate-leases";
-import { edgeResponseCache } from "./response-cache";
 
 export { DataPlaneNode } from "./dp-node";
 export { RateLimitCounter } from "./rate-counter";
 
 const holder = new ConfigHolder();
-/** rate-limiting's leases of high limits, per isolate. */
-const leases = new RateLeases();
-/** http-log's batches, per isolate. */
-const logQueue = new LogQueue(() => undefined);
-/** The prometheus plugin's metrics, per isolate, reported to the colo's DP node. */
-const metrics = new IsolateMetrics();
+const isolate: IsolateServices = {
+  /** rate-limiting's leases of high limits. */
+  leases: new RateLeases(),
+  /** http-log's batches. */
+  logs: new LogQueue(() => undefined),
+  /** The prometheus plugin's metrics, reported to the colo's DP node. */
+  metrics: new IsolateMetrics(),
+};
 
 /** The edge data plane: every request is routed with the isolate's current config and proxied. */
 export default {
@@ -31,11 +32,11 @@ export default {
     let colo: string | undefined;
     const coloOf = () => (colo ??= (request.cf?.colo as string | undefined) ?? "local");
     const config = await holder.get(env, conf.value, coloOf, ctx);
-    return proxy(request, config, conf.value, () => ({
-      counters: edgeCounters(env, coloOf, leases, (p) => ctx.waitUntil(p)),
-      logs: logQueue.withContext((p) => ctx.waitUntil(p)),
-      cache: edgeResponseCache((p) => ctx.waitUntil(p)),
-      metrics: metrics.sink(env, coloOf, (p) => ctx.waitUntil(p)),
-    }));
+    return proxy(
+      request,
+      config,
+      conf.value,
+      (consumers) => new EdgeEnvironment(consumers, isolate, env, coloOf, ctx),
+    );
   },
 } satisfies ExportedHandler<Env>;

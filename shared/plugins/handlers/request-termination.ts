@@ -1,4 +1,4 @@
-import type { PluginHandler } from "../runtime/types";
+import type { Exit, PluginHandler, PluginRequest } from "../runtime/types";
 
 type Config = {
   status_code: number;
@@ -27,33 +27,36 @@ const DEFAULT_RESPONSE: Record<number, string> = {
   503: "Service unavailable",
 };
 
+/** Kong's `echo`: the request as the plugin saw it, body and all. */
+async function echo(req: PluginRequest, status: number, message: string | undefined): Promise<Exit> {
+  const raw = await req.body();
+  return {
+    status,
+    json: {
+      message,
+      request: {
+        scheme: req.scheme,
+        headers: entries(req.headers),
+        query: entries(req.query),
+        raw_body: raw ? new TextDecoder().decode(raw) : "",
+        method: req.method,
+        path: req.path,
+      },
+      matched_route: req.routeId ? { id: req.routeId } : null,
+      matched_service: req.serviceId ? { id: req.serviceId } : null,
+    },
+  };
+}
+
 /** Kong's request-termination: answers with the configured status and body, or echoes the request. */
 export const requestTermination: PluginHandler<Config> = {
   name: "request-termination",
   priority: 2,
-  async access(req, conf) {
+  access(req, conf) {
     if (conf.trigger && req.headers.get(conf.trigger) === null && !req.query.has(conf.trigger))
       return undefined;
     const message = conf.message ?? DEFAULT_RESPONSE[conf.status_code];
-    if (conf.echo) {
-      const raw = await req.body();
-      return {
-        status: conf.status_code,
-        json: {
-          message,
-          request: {
-            scheme: req.scheme,
-            headers: entries(req.headers),
-            query: entries(req.query),
-            raw_body: raw ? new TextDecoder().decode(raw) : "",
-            method: req.method,
-            path: req.path,
-          },
-          matched_route: req.routeId ? { id: req.routeId } : null,
-          matched_service: req.serviceId ? { id: req.serviceId } : null,
-        },
-      };
-    }
+    if (conf.echo) return echo(req, conf.status_code, message);
     if (conf.body !== null && conf.body !== undefined) {
       return { status: conf.status_code, body: conf.body, contentType: conf.content_type ?? undefined };
     }

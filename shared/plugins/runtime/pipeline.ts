@@ -46,26 +46,86 @@ export const RUNNABLE = new Set(HANDLERS.map((h) => h.name));
 type Ran = { handler: PluginHandler<never>; plugin: ResolvedPlugin };
 
 /**
+ * A handler that may run on a route: its configuration there before any consumer is known, and
+ * whether a consumer, once identified, may select another.
+ */
+type Step = { handler: PluginHandler<never>; plugin: ResolvedPlugin | undefined; byConsumer: boolean };
+
+/**
+ * Each config's steps, by route then service, made when a route first runs plugins: a request
+ * then goes through the few handlers configured for it instead of resolving all of them.
+ */
+const plans = new WeakMap<PluginScopes, Map<string, Map<string, Step[]>>>();
+
+function planOf(scopes: PluginScopes, route = "", service = ""): Step[] {
+  let byRoute = plans.get(scopes);
+  if (!byRoute) {
+    byRoute = new Map();
+    plans.set(scopes, byRoute);
+  }
+  let byService = byRoute.get(route);
+  if (!byService) {
+    byService = new Map();
+    byRoute.set(route, byService);
+  }
+  let plan = byService.get(service);
+  if (!plan) {
+    plan = [];
+    for (const handler of HANDLERS) {
+      const plugin = scopes.resolve(handler.name, route, service);
+      const byConsumer = scopes.byConsumer(handler.name);
+      if (plugin || byConsumer) plan.push({ handler, plugin, byConsumer });
+    }
+    byService.set(service, plan);
+  }
+  return plan;
+}
+
+export type Access = { ran: Ran[]; exit?: Exit };
+
+/**
  * Kong's access phase: each plugin, in priority order, with the configuration the request's
  * route, service and (once authenticated) consumer select, for its protocols; the first that
- * answers ends the phase. Returns the plugins of the request, for the response and log phases.
+ * answers ends the phase. Returns the plugins of the request, for the response and log phases:
+ * at once when every plugin answered at once, a promise once one had to wait.
  */
-export async function runAccess(
+export function runAccess(
   req: PluginRequest,
   scopes: PluginScopes,
   env: PluginEnvironment,
-): Promise<{ ran: Ran[]; exit?: Exit }> {
-  const ran: Ran[] = [];
-  let exit: Exit | undefined;
-  for (const handler of HANDLERS) {
-    const plugin = scopes.resolve(handler.name, req.routeId, req.serviceId, req.consumer?.id);
+): Access | Promise<Access> {
+  return accessFrom(0, { ran: [] }, req, planOf(scopes, req.routeId, req.serviceId), scopes, env);
+}
+
+function accessFrom(
+  first: number,
+  out: Access,
+  req: PluginRequest,
+  plan: Step[],
+  scopes: PluginScopes,
+  env: PluginEnvironment,
+): Access | Promise<Access> {
+  for (let i = first; i < plan.length; i++) {
+    const step = plan[i] as Step;
+    const { handler } = step;
+    const plugin =
+      step.byConsumer && req.consumer
+        ? scopes.resolve(handler.name, req.routeId, req.serviceId, req.consumer.id)
+        : step.plugin;
     if (!plugin?.protocols.includes(req.scheme)) continue;
-    ran.push({ handler, plugin });
+    out.ran.push({ handler, plugin });
     // after an answer, the rest are still collected for the response and log phases (Kong's
     // delayed response), but not run
-    if (!exit) exit = (await handler.access?.(req, plugin.config as never, env, plugin.scope)) ?? undefined;
+    if (out.exit) continue;
+    const answer = handler.access?.(req, plugin.config as never, env, plugin.scope);
+    if (answer instanceof Promise)
+      return answer.then((exit) => {
+        if (exit) out.exit = exit;
+        return accessFrom(i + 1, out, req, plan, scopes, env);
+      });
+    out.exit = answer ?? undefined;
   }
-  return exit ? { ran, exit } : { ran };
+  return out;
 }
 
 /** Whether a plugin that ran reads or rewrites the response body (which must then be buffered). */
@@ -106,10 +166,12 @@ export function runBodyFilter(
 
 /** Kong's log phase, for the plugins that ran (after the response; the entry is built once). */
 export function runLog(req: PluginRequest, ran: Ran[], entry: () => unknown, env: PluginEnvironment): void {
-  const logging = ran.filter((r) => r.handler.log);
-  if (logging.length === 0) return;
-  const built = entry();
-  for (const { handler, plugin } of logging) handler.log?.(req, plugin.config as never, built, env);
+  let built: unknown;
+  for (const { handler, plugin } of ran) {
+    if (!handler.log) continue;
+    built ??= entry();
+    handler.log(req, plugin.config as never, built, env);
+  }
 }
 
 /** Kong's header_filter phase, for the plugins that ran. */

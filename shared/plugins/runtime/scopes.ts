@@ -34,6 +34,8 @@ export class PluginScopes {
   private anyGlobal = false;
   private readonly onRoutes = new Set<string>();
   private readonly onServices = new Set<string>();
+  /** The names some of whose configurations are scoped to a consumer. */
+  private readonly forConsumers = new Set<string>();
 
   constructor(config: DeclarativeConfig) {
     for (const p of (config.plugins ?? []) as unknown as PluginRow[]) {
@@ -42,7 +44,7 @@ export class PluginScopes {
         if (idOf(p.route)) this.onRoutes.add(idOf(p.route));
         else if (idOf(p.service)) this.onServices.add(idOf(p.service));
         else this.anyGlobal = true;
-      }
+      } else this.forConsumers.add(p.name);
       const key = `${idOf(p.route)}|${idOf(p.service)}|${idOf(p.consumer)}`;
       const map = this.byName.get(p.name) ?? new Map<string, ResolvedPlugin>();
       map.set(key, {
@@ -62,6 +64,11 @@ export class PluginScopes {
     return (
       this.anyGlobal || this.onRoutes.has(route) || (service !== undefined && this.onServices.has(service))
     );
+  }
+
+  /** Whether some configuration of the plugin `name` is scoped to a consumer. */
+  byConsumer(name: string): boolean {
+    return this.forConsumers.has(name);
   }
 
   resolve(name: string, route = "", service = "", consumer = ""): ResolvedPlugin | undefined {
