@@ -27,6 +27,28 @@ export interface SubjectCounter {
   lease(windows: Window[], want: number): Promise<{ usage: number[]; granted: number }>;
 }
 
+/**
+ * What a set of windows adds to a subject's keys, and its first lease: worked out once per set
+ * (rate-limiting makes one set a second per configuration, for every request in that second).
+ */
+type Shape = { key: string; paceKey: string; first: number };
+const shapes = new WeakMap<Window[], Shape>();
+
+function shapeOf(windows: Window[]): Shape {
+  let shape = shapes.get(windows);
+  if (!shape) {
+    let key = "";
+    let paceKey = "";
+    for (const w of windows) {
+      key += `|${w.key}`;
+      paceKey += `|${w.period}=${w.limit}`;
+    }
+    shape = { key, paceKey, first: leaseSize(windows) };
+    shapes.set(windows, shape);
+  }
+  return shape;
+}
+
 type Pool = { left: number; base: number[]; used: number; until: number };
 type Granted = { usage: number[]; granted: number; pool?: Pool };
 /** An isolate's own traffic for a subject: hits taken since it last asked for a lease, and when. */
@@ -67,15 +89,10 @@ export class RateLeases {
     windows: Window[],
     keepAlive: (p: Promise<unknown>) => void = () => undefined,
   ): Promise<{ usage: number[]; stop: boolean }> {
-    const first = leaseSize(windows);
-    if (first < 2) return counter().hit(windows);
-    let key = name;
-    let paceKey = name;
-    for (const w of windows) {
-      key += `|${w.key}`;
-      paceKey += `|${w.period}=${w.limit}`;
-    }
-    const pace = this.paceOf(paceKey, first);
+    const shape = shapeOf(windows);
+    if (shape.first < 2) return counter().hit(windows);
+    const key = name + shape.key;
+    const pace = this.paceOf(name + shape.paceKey, shape.first);
     for (;;) {
       const held = this.live(key);
       if (held) {

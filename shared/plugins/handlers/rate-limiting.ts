@@ -19,6 +19,13 @@ const NAME: Record<Period, string> = {
   month: "Month",
   year: "Year",
 };
+/** Kong's per-period headers, named once (header names are case-insensitive; these go out in lower case). */
+const LIMIT_HEADER = Object.fromEntries(
+  PERIODS.map((p) => [p, `x-ratelimit-limit-${NAME[p].toLowerCase()}`]),
+) as Record<Period, string>;
+const REMAINING_HEADER = Object.fromEntries(
+  PERIODS.map((p) => [p, `x-ratelimit-remaining-${NAME[p].toLowerCase()}`]),
+) as Record<Period, string>;
 
 type Config = Partial<Record<Period, number | null>> & {
   limit_by: string;
@@ -66,6 +73,26 @@ export function periodStarts(now: number): Record<Period, number> {
   };
 }
 
+/** A configuration's windows for one second: the same for every request in it. */
+type Current = { second: number; starts: Record<Period, number>; windows: Window[] };
+const current = new WeakMap<Config, Current>();
+
+/** The windows a request at `now` is counted in, made once a second per configuration. */
+function windowsAt(conf: Config, now: number): Current {
+  const second = Math.floor(now / 1000);
+  const made = current.get(conf);
+  if (made?.second === second) return made;
+  const starts = periodStarts(now);
+  const windows: Window[] = PERIODS.filter((p) => typeof conf[p] === "number").map((p) => ({
+    key: `${p}:${starts[p]}`,
+    period: p,
+    limit: conf[p] as number,
+  }));
+  const next = { second, starts, windows };
+  current.set(conf, next);
+  return next;
+}
+
 /** Kong's `get_identifier`. */
 function identifier(req: PluginRequest, conf: Config): string {
   let id: string | undefined | null;
@@ -88,14 +115,8 @@ export const rateLimiting: PluginHandler<Config> = {
   priority: 910,
   async access(req, conf, env, scope) {
     const now = Date.now();
-    const starts = periodStarts(now);
-    const periods = PERIODS.filter((p) => typeof conf[p] === "number");
+    const { starts, windows } = windowsAt(conf, now);
     const id = identifier(req, conf);
-    const windows: Window[] = periods.map((p) => ({
-      key: `${p}:${starts[p]}`,
-      period: p,
-      limit: conf[p] as number,
-    }));
     // `redis` asks for counts shared by every node: at the edge that is the cluster's counter
     const policy = conf.policy === "local" ? "local" : "cluster";
     let result: { usage: number[]; stop: boolean };
@@ -107,35 +128,32 @@ export const rateLimiting: PluginHandler<Config> = {
       return undefined;
     }
     let stopAt: Period | undefined;
-    const rows = windows.map((w, i) => {
-      const remaining = w.limit - (result.usage[i] ?? 0);
-      if (remaining <= 0) stopAt = w.period;
-      return { ...w, remaining };
+    windows.forEach((w, i) => {
+      if (w.limit - (result.usage[i] ?? 0) <= 0) stopAt = w.period;
     });
     let reset = 0;
     if (!conf.hide_client_headers) {
+      const out = req.responseHeaders;
       let best: { limit: number; window: number; remaining: number } | undefined;
-      for (const r of rows) {
-        const remaining = Math.max(
-          0,
-          stopAt === undefined || stopAt === r.period ? r.remaining - 1 : r.remaining,
-        );
-        const window = EXPIRATION[r.period];
+      windows.forEach((w, i) => {
+        const left = w.limit - (result.usage[i] ?? 0);
+        const remaining = Math.max(0, stopAt === undefined || stopAt === w.period ? left - 1 : left);
+        const window = EXPIRATION[w.period];
         if (!best || remaining < best.remaining || (remaining === best.remaining && window > best.window)) {
-          best = { limit: r.limit, window, remaining };
-          reset = Math.max(1, window - Math.floor((now - starts[r.period]) / 1000));
+          best = { limit: w.limit, window, remaining };
+          reset = Math.max(1, window - Math.floor((now - starts[w.period]) / 1000));
         }
-        req.responseHeaders.set(`X-RateLimit-Limit-${NAME[r.period]}`, String(r.limit));
-        req.responseHeaders.set(`X-RateLimit-Remaining-${NAME[r.period]}`, String(remaining));
-      }
+        out.set(LIMIT_HEADER[w.period], String(w.limit));
+        out.set(REMAINING_HEADER[w.period], String(remaining));
+      });
       if (best) {
-        req.responseHeaders.set("RateLimit-Limit", String(best.limit));
-        req.responseHeaders.set("RateLimit-Remaining", String(best.remaining));
-        req.responseHeaders.set("RateLimit-Reset", String(reset));
+        out.set("ratelimit-limit", String(best.limit));
+        out.set("ratelimit-remaining", String(best.remaining));
+        out.set("ratelimit-reset", String(reset));
       }
     }
     if (result.stop) {
-      if (!conf.hide_client_headers) req.responseHeaders.set("Retry-After", String(reset));
+      if (!conf.hide_client_headers) req.responseHeaders.set("retry-after", String(reset));
       return { status: conf.error_code, message: conf.error_message };
     }
     return undefined;
