@@ -14,6 +14,7 @@ import { describeKeyError, loadClusterTrust } from "../shared/cluster/cluster-tr
 import { CLUSTER_AUDIENCE } from "../shared/cluster/handshake";
 import { certificateExpiry } from "../shared/cluster/pki";
 import { sha256Hex } from "../shared/util/bytes";
+import { LatestOnly } from "../shared/util/latest-only";
 import { KONG_VERSION } from "../shared/version";
 import { StorageDataPlanes } from "./data-plane-storage";
 import { type Connection, connect } from "./db";
@@ -48,6 +49,15 @@ export class ControlPlaneHub extends DurableObject<Env> {
   private stale = false;
   private readonly handlers = new Map<WebSocket, SessionHandlers>();
   private readonly snapshots: SnapshotStore;
+  /**
+   * The newest snapshot, stored for the next wake once the Hub has served it: its sends and the
+   * calls waiting on it go first (storing a large one takes a tenth of a second of the Hub's
+   * thread), and two stores never interleave (each reads the last one's number).
+   */
+  private readonly keeper = new LatestOnly<{ snapshot: Snapshot; kid: string }>(
+    ({ snapshot, kid }) => this.keep(snapshot, kid),
+    (e) => console.error(`[lintel] cluster: storing the snapshot failed: ${e}`),
+  );
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -211,7 +221,7 @@ export class ControlPlaneHub extends DurableObject<Env> {
       keepHashBytes: false,
       onSnapshot: (s) => {
         hub.publish(s);
-        void this.keep(s, trust.value.kid);
+        this.keeper.offer({ snapshot: s, kid: trust.value.kid });
       },
       log: (m) => console.error(m),
     });
