@@ -62,7 +62,7 @@ export function edgeCounters(
   keepAlive: (p: Promise<unknown>) => void,
 ): RateCounters {
   return {
-    async hit(policy, subject, windows) {
+    hit(policy, subject, windows) {
       const ns = env.RATE_LIMITS;
       if (!ns) throw new Error("the RATE_LIMITS Durable Object binding is missing (wrangler.toml)");
       const name = policy === "cluster" ? `cluster:${subject}` : `local:${colo()}:${subject}`;

@@ -1,4 +1,4 @@
-import type { Window } from "../shared/plugins/handlers/rate-limiting";
+import type { Counted, Window } from "../shared/plugins/handlers/rate-limiting";
 import { EXPIRATION } from "../shared/plugins/handlers/rate-limiting";
 
 /** A limit this high or higher is counted in leases rather than one call per request. */
@@ -83,28 +83,54 @@ export class RateLeases {
    * lease that no request waits on (a Worker's `ctx.waitUntil`), so that it is not cut off with
    * the request.
    */
-  async hit(
+  hit(
     counter: () => SubjectCounter,
     name: string,
     windows: Window[],
     keepAlive: (p: Promise<unknown>) => void = () => undefined,
-  ): Promise<{ usage: number[]; stop: boolean }> {
+  ): Counted | Promise<Counted> {
     const shape = shapeOf(windows);
-    if (shape.first < 2) return counter().hit(windows);
+    // a Durable Object's call gives a thenable of its own, not a Promise: made one here, where the
+    // answer is told apart from a promise of one
+    if (shape.first < 2) return Promise.resolve(counter().hit(windows));
     const key = name + shape.key;
     const pace = this.paceOf(name + shape.paceKey, shape.first);
+    // a hit from a lease held is counted at once, without a turn of the event loop
+    return (
+      this.fromHeld(key, counter, windows, pace, keepAlive) ??
+      this.leaseAndHit(key, counter, windows, pace, keepAlive)
+    );
+  }
+
+  /** A hit from the leases held, asking early for the next lease; undefined when none is left. */
+  private fromHeld(
+    key: string,
+    counter: () => SubjectCounter,
+    windows: Window[],
+    pace: Pace,
+    keepAlive: (p: Promise<unknown>) => void,
+  ): Counted | undefined {
+    const held = this.live(key);
+    if (!held) return undefined;
+    const hit = take(held.pool);
+    pace.taken++;
+    if (held.left - 1 <= pace.size / 2 && !this.pending.has(key)) {
+      const next = this.lease(key, counter, windows, this.sizeFor(pace, windows));
+      // a failed early lease is asked for again when a request needs it
+      keepAlive(next.catch(() => undefined));
+    }
+    return hit;
+  }
+
+  /** A hit once a lease is granted (the one asked for, or one another request asked for). */
+  private async leaseAndHit(
+    key: string,
+    counter: () => SubjectCounter,
+    windows: Window[],
+    pace: Pace,
+    keepAlive: (p: Promise<unknown>) => void,
+  ): Promise<Counted> {
     for (;;) {
-      const held = this.live(key);
-      if (held) {
-        const hit = take(held.pool);
-        pace.taken++;
-        if (held.left - 1 <= pace.size / 2 && !this.pending.has(key)) {
-          const next = this.lease(key, counter, windows, this.sizeFor(pace, windows));
-          // a failed early lease is asked for again when a request needs it
-          keepAlive(next.catch(() => undefined));
-        }
-        return hit;
-      }
       const got = await this.lease(key, counter, windows, this.sizeFor(pace, windows));
       if (got.granted === 0) return { usage: got.usage, stop: true };
       // a lease just granted is for these windows even if one of them has ended since
@@ -112,7 +138,9 @@ export class RateLeases {
         pace.taken++;
         return take(got.pool);
       }
-      // the others waiting on that lease used it up: take another
+      // the others waiting on that lease used it up: take another, or one granted meanwhile
+      const held = this.fromHeld(key, counter, windows, pace, keepAlive);
+      if (held) return held;
     }
   }
 
@@ -185,7 +213,7 @@ export class RateLeases {
 }
 
 /** One hit from a lease: its place in the lease is its usage. */
-function take(pool: Pool): { usage: number[]; stop: boolean } {
+function take(pool: Pool): Counted {
   pool.left--;
   const usage = pool.base.map((u) => u + pool.used);
   pool.used++;

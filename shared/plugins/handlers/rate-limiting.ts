@@ -1,4 +1,4 @@
-import type { PluginHandler, PluginRequest } from "../runtime/types";
+import type { Exit, Lookup, PluginHandler, PluginRequest } from "../runtime/types";
 
 type Period = "second" | "minute" | "hour" | "day" | "month" | "year";
 const PERIODS: Period[] = ["second", "minute", "hour", "day", "month", "year"];
@@ -47,13 +47,15 @@ export type Window = { key: string; period: Period; limit: number };
  * back.
  */
 export interface RateCounters {
-  /** `subject`: the plugin's scope and the request's identifier, whose windows are counted together. */
-  hit(
-    policy: "local" | "cluster",
-    subject: string,
-    windows: Window[],
-  ): Promise<{ usage: number[]; stop: boolean }>;
+  /**
+   * `subject`: the plugin's scope and the request's identifier, whose windows are counted together.
+   * The counts at once when this isolate holds hits for the subject (a lease), else a promise.
+   */
+  hit(policy: "local" | "cluster", subject: string, windows: Window[]): Lookup<Counted>;
 }
+
+/** A hit's counts before it, per window, and whether a window was full. */
+export type Counted = { usage: number[]; stop: boolean };
 
 /** Kong's `timestamp.get_timestamps`: the start of each period (UTC, ms). */
 export function periodStarts(now: number): Record<Period, number> {
@@ -113,49 +115,72 @@ function identifier(req: PluginRequest, conf: Config): string {
 export const rateLimiting: PluginHandler<Config> = {
   name: "rate-limiting",
   priority: 910,
-  async access(req, conf, env, scope) {
+  access(req, conf, env, scope) {
     const now = Date.now();
     const { starts, windows } = windowsAt(conf, now);
     const id = identifier(req, conf);
     // `redis` asks for counts shared by every node: at the edge that is the cluster's counter
     const policy = conf.policy === "local" ? "local" : "cluster";
-    let result: { usage: number[]; stop: boolean };
+    let counted: Lookup<Counted>;
     try {
-      result = await env.counters.hit(policy, `${scope ?? ""}:${id}`, windows);
+      counted = env.counters.hit(policy, `${scope ?? ""}:${id}`, windows);
     } catch (e) {
-      if (!conf.fault_tolerant) throw e;
-      console.error(`[lintel] rate-limiting: counters unreachable, request let through: ${e}`);
-      return undefined;
+      return unreachable(conf, e);
     }
-    let stopAt: Period | undefined;
-    windows.forEach((w, i) => {
-      if (w.limit - (result.usage[i] ?? 0) <= 0) stopAt = w.period;
-    });
-    let reset = 0;
-    if (!conf.hide_client_headers) {
-      const out = req.responseHeaders;
-      let best: { limit: number; window: number; remaining: number } | undefined;
-      windows.forEach((w, i) => {
-        const left = w.limit - (result.usage[i] ?? 0);
-        const remaining = Math.max(0, stopAt === undefined || stopAt === w.period ? left - 1 : left);
-        const window = EXPIRATION[w.period];
-        if (!best || remaining < best.remaining || (remaining === best.remaining && window > best.window)) {
-          best = { limit: w.limit, window, remaining };
-          reset = Math.max(1, window - Math.floor((now - starts[w.period]) / 1000));
-        }
-        out.set(LIMIT_HEADER[w.period], String(w.limit));
-        out.set(REMAINING_HEADER[w.period], String(remaining));
-      });
-      if (best) {
-        out.set("ratelimit-limit", String(best.limit));
-        out.set("ratelimit-remaining", String(best.remaining));
-        out.set("ratelimit-reset", String(reset));
-      }
-    }
-    if (result.stop) {
-      if (!conf.hide_client_headers) req.responseHeaders.set("retry-after", String(reset));
-      return { status: conf.error_code, message: conf.error_message };
-    }
-    return undefined;
+    // a hit from a lease this isolate holds is counted at once: the request goes on without a turn
+    return counted instanceof Promise
+      ? counted.then(
+          (result) => answer(req, conf, now, starts, windows, result),
+          (e: unknown) => unreachable(conf, e),
+        )
+      : answer(req, conf, now, starts, windows, counted);
   },
 };
+
+/** Kong's `fault_tolerant`: without counters, the request goes on (logged), or fails. */
+function unreachable(conf: Config, e: unknown): undefined {
+  if (!conf.fault_tolerant) throw e;
+  console.error(`[lintel] rate-limiting: counters unreachable, request let through: ${e}`);
+  return undefined;
+}
+
+/** Kong's headers for the counts, and its refusal when a window was full. */
+function answer(
+  req: PluginRequest,
+  conf: Config,
+  now: number,
+  starts: Record<Period, number>,
+  windows: Window[],
+  result: Counted,
+): Exit | undefined {
+  let stopAt: Period | undefined;
+  windows.forEach((w, i) => {
+    if (w.limit - (result.usage[i] ?? 0) <= 0) stopAt = w.period;
+  });
+  let reset = 0;
+  if (!conf.hide_client_headers) {
+    const out = req.responseHeaders;
+    let best: { limit: number; window: number; remaining: number } | undefined;
+    windows.forEach((w, i) => {
+      const left = w.limit - (result.usage[i] ?? 0);
+      const remaining = Math.max(0, stopAt === undefined || stopAt === w.period ? left - 1 : left);
+      const window = EXPIRATION[w.period];
+      if (!best || remaining < best.remaining || (remaining === best.remaining && window > best.window)) {
+        best = { limit: w.limit, window, remaining };
+        reset = Math.max(1, window - Math.floor((now - starts[w.period]) / 1000));
+      }
+      out.set(LIMIT_HEADER[w.period], String(w.limit));
+      out.set(REMAINING_HEADER[w.period], String(remaining));
+    });
+    if (best) {
+      out.set("ratelimit-limit", String(best.limit));
+      out.set("ratelimit-remaining", String(best.remaining));
+      out.set("ratelimit-reset", String(reset));
+    }
+  }
+  if (result.stop) {
+    if (!conf.hide_client_headers) req.responseHeaders.set("retry-after", String(reset));
+    return { status: conf.error_code, message: conf.error_message };
+  }
+  return undefined;
+}

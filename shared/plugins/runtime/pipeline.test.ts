@@ -89,7 +89,20 @@ describe("the access phase (Kong's plugin iterator)", () => {
       { name: "key-auth", route: "r", config: KEY_AUTH },
       { name: "request-termination", config: terminate("stop", "x-stop") },
     ]);
-    const waited = runAccess(request({ apikey: "ann-key", "x-stop": "1" }), keyed.scopes, keyed.env);
+    // key-auth with the consumers in the isolate's memory answers at once too
+    const known = runAccess(request({ apikey: "ann-key" }), keyed.scopes, keyed.env);
+    expect(known).not.toBeInstanceOf(Promise);
+    expect((known as Awaited<typeof known>).exit).toBeUndefined();
+    // with them in the DP node's storage, it waits for the lookup
+    const index = keyed.env.consumers;
+    const stored = {
+      ...keyed.env,
+      consumers: {
+        keyAuth: async (key: string) => index.keyAuth(key),
+        consumer: async (id: string) => index.consumer(id),
+      },
+    } as unknown as PluginEnvironment;
+    const waited = runAccess(request({ apikey: "ann-key", "x-stop": "1" }), keyed.scopes, stored);
     expect(waited).toBeInstanceOf(Promise);
     // the plugins after the one that waited still run, in Kong's order
     expect((await waited).exit).toMatchObject({ status: 403, json: { message: "stop" } });
