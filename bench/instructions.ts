@@ -11,7 +11,7 @@ import { type LocalDp, type LocalDpOptions, startLocalDp } from "../cli/local-dp
  * the process runs. Unlike time, the count does not depend on what else the machine is doing: the
  * passes over the same Worker agree within a few per cent, where throughput on this shared machine
  * moves by a third from round to round (between two workerd processes, V8 compiles and collects at
- * other moments: the DP's count has moved by up to 6 %). It counts the whole workerd process (the
+ * other moments: the same DP's count has moved by up to 14 %). It counts the whole workerd process (the
  * runtime's own work, the Worker's JavaScript, its garbage collection), as CPU time does.
  */
 

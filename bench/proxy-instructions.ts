@@ -98,8 +98,9 @@ the process runs (\`bench/instructions.ts\`): the runtime's own work, the Worker
 garbage collection, for ${REQUESTS} requests, 8 at a time, after ${WARM} that let V8 compile the hot code;
 three passes, median. Unlike time, the count does not move with what else the machine is doing:
 the passes agree within a few per cent (a pass with a full collection in it stands out). From one
-run to the next, the DP's count has moved by up to 6 % (V8 compiles and collects at other moments
-in another workerd): compare within a run. Each Worker is served on workerd's own socket, as the edge
+run to the next, the same DP's count has moved by up to 14 % (557k to 634k per request on one
+machine: V8 compiles and collects at other moments in another workerd): compare within a run, and
+trust a change of less than that only when several runs agree. Each Worker is served on workerd's own socket, as the edge
 runs it, without the development Workers Miniflare puts in front (\`request.cf\`, logging) and
 behind (\`CF-Connecting-IP\` stripped from each subrequest), which the throughput table above
 includes for every target alike.
