@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { PluginRequest } from "../runtime/types";
+import { pluginRequest } from "../../../tests/helpers/plugin-request";
 import { cors } from "./cors";
 
-const request = (method: string, headers: Record<string, string>): PluginRequest => ({
-  method,
-  scheme: "https",
-  path: "/",
-  rawPath: "/",
-  state: new Map(),
-  headers: new Headers(headers),
-  upstreamHeaders: new Headers(headers),
-  query: new URLSearchParams(),
-  ip: "192.0.2.1",
-  routeId: "r",
-  serviceId: "s",
-  responseHeaders: new Headers(),
-  body: async () => null,
-});
+const request = (method: string, headers: Record<string, string>) => pluginRequest({ method, headers });
 const conf = (over: Record<string, unknown> = {}) =>
   ({
     origins: null,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { pluginRequest } from "../../../tests/helpers/plugin-request";
 import type { DeclarativeConfig } from "../../declarative/config";
 import { ConsumerIndex } from "../runtime/consumers";
-import type { PluginEnvironment, PluginRequest } from "../runtime/types";
+import type { PluginEnvironment } from "../runtime/types";
 import { keyAuth } from "./key-auth";
 
 const ANN = "00000000-0000-4000-8000-00000000000a";
@@ -30,28 +31,8 @@ const conf = (over: Record<string, unknown> = {}) =>
     ...over,
   }) as never;
 
-const request = (opts: {
-  headers?: Record<string, string>;
-  query?: string;
-  body?: string;
-}): PluginRequest => {
-  const bytes = opts.body === undefined ? null : new TextEncoder().encode(opts.body).buffer;
-  return {
-    method: "POST",
-    scheme: "https",
-    path: "/",
-    rawPath: "/",
-    state: new Map(),
-    headers: new Headers(opts.headers),
-    upstreamHeaders: new Headers(opts.headers),
-    query: new URLSearchParams(opts.query),
-    ip: "192.0.2.1",
-    routeId: "r",
-    serviceId: "s",
-    responseHeaders: new Headers(),
-    body: async () => bytes as ArrayBuffer | null,
-  };
-};
+const request = (opts: { headers?: Record<string, string>; query?: string; body?: string }) =>
+  pluginRequest({ method: "POST", ...opts });
 
 describe("key-auth (kong/plugins/key-auth/handler.lua)", () => {
   it("finds the key in a header or the query at once, and sets Kong's consumer headers", () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { keyAuthPlugin } from "../../../tests/helpers/config-builder";
+import { pluginRequest } from "../../../tests/helpers/plugin-request";
 import type { DeclarativeConfig, ExportedEntity } from "../../declarative/config";
 import { ConsumerIndex } from "./consumers";
 import { runAccess } from "./pipeline";
 import { PluginScopes } from "./scopes";
-import type { PluginEnvironment, PluginRequest } from "./types";
+import type { PluginEnvironment } from "./types";
 
 const ANN = "00000000-0000-4000-8000-00000000000a";
 
@@ -24,16 +26,7 @@ const config = (plugins: Array<Record<string, unknown>>) =>
     })) as unknown as ExportedEntity[],
   }) as DeclarativeConfig;
 
-const KEY_AUTH = {
-  key_names: ["apikey"],
-  hide_credentials: false,
-  anonymous: null,
-  key_in_header: true,
-  key_in_query: true,
-  key_in_body: false,
-  run_on_preflight: true,
-  realm: null,
-};
+const KEY_AUTH = keyAuthPlugin("r").config;
 const terminate = (message: string, trigger: string | null = null) => ({
   status_code: 403,
   message,
@@ -43,21 +36,7 @@ const terminate = (message: string, trigger: string | null = null) => ({
   trigger,
 });
 
-const request = (headers: Record<string, string> = {}, routeId = "r"): PluginRequest => ({
-  method: "GET",
-  scheme: "https",
-  path: "/",
-  rawPath: "/",
-  state: new Map(),
-  headers: new Headers(headers),
-  upstreamHeaders: new Headers(headers),
-  query: new URLSearchParams(),
-  ip: "192.0.2.1",
-  routeId,
-  serviceId: "s",
-  responseHeaders: new Headers(),
-  body: async () => null,
-});
+const request = (headers: Record<string, string> = {}, routeId = "r") => pluginRequest({ headers, routeId });
 
 const setup = (plugins: Array<Record<string, unknown>>) => {
   const c = config(plugins);
