@@ -9,7 +9,7 @@ import { type HeapUsage, IsolateInspector } from "./inspector-heap";
 /*
  * The managed CP's Hub (a Durable Object: one isolate, 128 MB at the edge) building the snapshot
  * of a database's config, its isolate's memory read through workerd's inspector: what it keeps
- * between builds (the exporter's rows and hash bytes, the compressed runs, the snapshot), and
+ * between builds (the exporter's rows, the compressed runs, the snapshot; not the hash bytes), and
  * the most seen while it builds.
  */
 

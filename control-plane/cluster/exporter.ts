@@ -1,5 +1,4 @@
 import { eq, sql } from "drizzle-orm";
-import { type Prewritten, prewrite } from "../../shared/hash/config-hash";
 import { NO_EPOCH } from "../../shared/snapshot/rollback";
 import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
 import type { Db } from "../db/client";
@@ -7,9 +6,8 @@ import { configVersion } from "../db/schema";
 import { type RowStream, readInTransaction, type SnapshotRead } from "../db/snapshot-read";
 import { exportable } from "./export";
 
-/** One row as exported: the entity with its foreign keys flattened, and its config-hash bytes. */
+/** One row as exported: the entity with its foreign keys flattened, and the version it was read at. */
 export class ExportedEntity {
-  private written: Prewritten | undefined;
   /** FNV-1a of the id: where a builder cuts runs of entities, made once. */
   readonly idHash: number;
 
@@ -18,18 +16,10 @@ export class ExportedEntity {
     /** The row version it was made from (Postgres' `xmin`). */
     readonly xmin: string,
     readonly entity: Readonly<Record<string, unknown>>,
-    /** Read with its whole table: its hash bytes are packed with those of the others. */
-    private readonly bulk: boolean,
   ) {
     let h = 0x811c9dc5;
     for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
     this.idHash = h >>> 0;
-  }
-
-  /** What the entity adds to Kong's config hash, made once. */
-  get hash(): Prewritten {
-    this.written ??= prewrite(this.entity, this.bulk);
-    return this.written;
   }
 }
 
@@ -86,8 +76,8 @@ export class TableCache {
 /**
  * Kong's `export_config` for a control plane that exports after every write: one consistent read
  * (REPEATABLE READ, READ ONLY) as `exportConfig` makes, but rows whose id and row version
- * (`xmin`) are those of a row seen before are not read or converted again, and keep the hash bytes
- * made of them. A write to one entity of a large config reads that entity, and the ids and versions
+ * (`xmin`) are those of a row seen before are not read or converted again: the same objects are
+ * exported, so that a builder reuses what it made of them. A write to one entity of a large config reads that entity, and the ids and versions
  * of the rest.
  *
  * `xmin` names the transaction that wrote a row version: on one server's timeline the same id
@@ -169,7 +159,7 @@ export class ConfigExporter {
     if (!cached?.rows.length) {
       // nothing to reuse: one read of every row with its version
       for (const { entity, xmin } of await dao.exportRows(tx, undefined, stream)) {
-        rows.push(new ExportedEntity(entity.id, xmin, entity, true));
+        rows.push(new ExportedEntity(entity.id, xmin, entity));
       }
       out.read += rows.length;
       return new TableCache(rows, fingerprint);
@@ -182,7 +172,7 @@ export class ConfigExporter {
       // past a quarter of the table, one scan is cheaper than lookups by id
       const ids = stale.length * 4 > versions.length ? undefined : stale.map((v) => v.id);
       for (const { entity, xmin } of await dao.exportRows(tx, ids, stream)) {
-        fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity, ids === undefined));
+        fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity));
       }
     }
     for (let i = 0; i < versions.length; i++) {

@@ -40,8 +40,9 @@ export type PublisherOptions = {
   /** How the database is read for an export: a drizzle transaction unless the host has better. */
   read?: SnapshotRead;
   /**
-   * Whether entities' config-hash bytes are kept between builds (faster builds after a write, more
-   * memory): yes unless the host is short of memory (the managed CP's Hub, in one isolate).
+   * Whether the config-hash bytes of runs of entities are kept between builds (faster builds after
+   * a write, more memory): yes unless the host is short of memory (the managed CP's Hub, in one
+   * isolate).
    */
   keepHashBytes?: boolean;
 };

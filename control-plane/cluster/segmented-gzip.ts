@@ -1,4 +1,5 @@
 import { crc32Combine } from "../../shared/util/crc32";
+import { RunCache } from "./run-cache";
 
 /**
  * Compresses a run of bytes as raw deflate blocks that end on a byte boundary with the dictionary
@@ -22,20 +23,10 @@ type Part = Deflated & { size: number };
 /** Pieces handed to `deflate` by `start`, joined by `finish`. */
 export type Started = { readonly parts: Promise<Part[]> };
 
-/** A segment as compressed (or still being compressed) by a build. */
-type Compressed = {
-  tag: string;
-  records: readonly object[];
-  part: Part | Promise<Part>;
-};
-
 const encoder = new TextEncoder();
 /** A final, empty deflate block (fixed Huffman codes: BFINAL, BTYPE 01, end of block). */
 const FINAL_BLOCK = Uint8Array.of(0x03, 0x00);
 const HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff);
-
-const sameRecords = (a: readonly object[], b: readonly object[]) =>
-  a.length === b.length && a.every((r, i) => r === b[i]);
 
 /**
  * One gzip member made of pieces: literal text, compressed each time, and segments, compressed once
@@ -44,10 +35,7 @@ const sameRecords = (a: readonly object[], b: readonly object[]) =>
  * changes in one entity recompresses that entity's segment and the literals between segments.
  */
 export class SegmentedGzip {
-  private kept = new Map<object, Compressed>();
-  private used = new Map<object, Compressed>();
-  private compressed = 0;
-  private reused = 0;
+  private readonly segments = new RunCache<Part | Promise<Part>>();
 
   constructor(private readonly deflate: FlushDeflate) {}
 
@@ -70,7 +58,7 @@ export class SegmentedGzip {
         continue;
       }
       flush();
-      pending.push(this.segment(piece).part);
+      pending.push(this.segments.get(piece.tag, piece.records, () => this.compress(piece.text())));
     }
     flush();
     const parts = Promise.all(pending);
@@ -114,9 +102,8 @@ export class SegmentedGzip {
    * compressed and how many it reused.
    */
   commit(): { compressed: number; reused: number } {
-    this.kept = this.used;
-    this.used = new Map();
-    return this.resetCounts();
+    const { made, reused } = this.segments.commit();
+    return { compressed: made, reused };
   }
 
   /**
@@ -124,15 +111,7 @@ export class SegmentedGzip {
    * reused), and the segments of the build before are kept.
    */
   abandon(): void {
-    this.used = new Map();
-    this.resetCounts();
-  }
-
-  private resetCounts(): { compressed: number; reused: number } {
-    const counts = { compressed: this.compressed, reused: this.reused };
-    this.compressed = 0;
-    this.reused = 0;
-    return counts;
+    this.segments.abandon();
   }
 
   private compress(text: string): Part | Promise<Part> {
@@ -143,19 +122,5 @@ export class SegmentedGzip {
     if (deflated instanceof Promise)
       return deflated.then((d) => ({ deflated: d.deflated, crc: d.crc, size }));
     return { deflated: deflated.deflated, crc: deflated.crc, size };
-  }
-
-  private segment(s: Segment): Compressed {
-    const first = s.records[0] ?? s;
-    const old = this.used.get(first) ?? this.kept.get(first);
-    if (old && old.tag === s.tag && sameRecords(old.records, s.records)) {
-      this.used.set(first, old);
-      this.reused++;
-      return old;
-    }
-    const made = { tag: s.tag, records: s.records, part: this.compress(s.text()) };
-    this.used.set(first, made);
-    this.compressed++;
-    return made;
   }
 }

@@ -1,9 +1,17 @@
 import type { ClusterIdentity } from "../../shared/cluster/keys";
-import { type ConfigHashes, calculateConfigHash, type Md5 } from "../../shared/hash/config-hash";
+import {
+  type ConfigHashes,
+  calculateConfigHash,
+  type Md5,
+  PrewrittenArray,
+  type PrewrittenRun,
+  prewriteRun,
+} from "../../shared/hash/config-hash";
 import { type Section, signSections } from "../../shared/snapshot/codec";
 import { isColdType } from "../../shared/snapshot/cold";
 import type { Envelope, Manifest } from "../../shared/snapshot/envelope";
 import type { Export, ExportedEntity } from "./exporter";
+import { RunCache } from "./run-cache";
 import { type FlushDeflate, type Segment, SegmentedGzip } from "./segmented-gzip";
 
 /** The most entities compressed together; most segments end earlier, where an id says so. */
@@ -29,25 +37,36 @@ function* runs(entities: readonly ExportedEntity[]): Generator<ExportedEntity[]>
 export type Built = { bytes: Uint8Array; manifest: Manifest };
 
 /**
- * Makes signed snapshots from exports (the same bytes `sealSnapshot` would inflate to): the config
- * hash from each entity's hash bytes, kept by the exporter, and the sections from segments of
- * entities compressed once and kept while their entities stay the same. A write to one entity of a
- * large config hashes what it always did at a copy's cost and recompresses one segment.
+ * Makes signed snapshots from exports (the same bytes `sealSnapshot` would inflate to), from runs of
+ * entities: the config hash from each run's hash bytes, and the sections from each run's text
+ * compressed, both made once and kept while the run's entities stay the same. A write to one entity
+ * of a large config hashes what it always did at a copy's cost, and writes and compresses one run.
  */
 export class SnapshotBuilder {
   private readonly gz: SegmentedGzip;
+  private readonly hashRuns = new RunCache<PrewrittenRun>();
 
   constructor(
     deflate: FlushDeflate,
     private readonly md5: Md5,
     /**
-     * Whether each entity's hash bytes are kept between builds (the exporter keeps them with its
-     * rows): a build after a write then hashes at a copy's cost, but they take about a fifth of
-     * the memory the rows take (27 MB at 130k entities). Without, every build writes every entity.
+     * Whether each run's hash bytes are kept between builds: a build after a write then hashes at
+     * a copy's cost, but they take about a fifth of the memory the rows take (27 MB at 130k
+     * entities). Without, every build writes every entity.
      */
     private readonly keepHashBytes = true,
   ) {
     this.gz = new SegmentedGzip(deflate);
+  }
+
+  /**
+   * A type's runs of hash bytes, each made as the hash reaches it: kept between builds, or else
+   * dropped once hashed (an isolate has no room for them all at once).
+   */
+  private *hashed(name: string, typeRuns: readonly ExportedEntity[][]): Generator<PrewrittenRun> {
+    const make = (run: readonly ExportedEntity[]) => () => prewriteRun(run.map((e) => e.entity));
+    for (const run of typeRuns)
+      yield this.keepHashBytes ? this.hashRuns.get(name, run, make(run)) : make(run)();
   }
 
   /** Segments compressed and reused by the last build. */
@@ -61,11 +80,18 @@ export class SnapshotBuilder {
   ): Promise<Built> {
     const hotPieces: Array<string | Segment> = [];
     const coldPieces: Segment[] = [];
+    const forHash: Record<string, unknown> = { _format_version: "3.0", _transform: false };
     let coldEntities = 0;
     for (const { name, entities } of exp.types) {
+      const typeRuns = [...runs(entities)];
+      forHash[name] = new PrewrittenArray(
+        entities.length,
+        () => entities.map((e) => e.entity),
+        () => this.hashed(name, typeRuns),
+      );
       if (isColdType(name)) {
         coldEntities += entities.length;
-        for (const run of runs(entities)) {
+        for (const run of typeRuns) {
           coldPieces.push({
             tag: name,
             records: run,
@@ -82,7 +108,7 @@ export class SnapshotBuilder {
       }
       hotPieces.push(`,${JSON.stringify(name)}:[`);
       let first = true;
-      for (const run of runs(entities)) {
+      for (const run of typeRuns) {
         const lead = first ? "" : ",";
         hotPieces.push({
           tag: `${name}${lead}`,
@@ -103,9 +129,6 @@ export class SnapshotBuilder {
       // hash is made, and the envelope's head, which holds the hash, is compressed last
       const hotBody = this.gz.start(hotPieces);
       const coldStarted = this.gz.start(coldPieces);
-      const forHash: Record<string, unknown> = { _format_version: "3.0", _transform: false };
-      for (const t of exp.types)
-        forHash[t.name] = t.entities.map((e) => (this.keepHashBytes ? e.hash : e.entity));
       hashes = calculateConfigHash(forHash, this.md5);
       const head = JSON.stringify({
         version: exp.version,
@@ -122,6 +145,7 @@ export class SnapshotBuilder {
       ]);
     } catch (e) {
       this.gz.abandon();
+      this.hashRuns.abandon();
       throw e;
     }
     const sealed = await signSections(
@@ -132,6 +156,7 @@ export class SnapshotBuilder {
       kid,
     );
     this.segments = this.gz.commit();
+    this.hashRuns.commit();
     return sealed;
   }
 }

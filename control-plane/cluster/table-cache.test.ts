@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExportedEntity, TableCache } from "./exporter";
 
-const row = (id: string) => new ExportedEntity(id, "1", { id }, true);
+const row = (id: string) => new ExportedEntity(id, "1", { id });
 // uuids' text in the order Postgres sorts them (bytewise): digits before letters
 const ids = [
   "0a000000-0000-4000-8000-000000000000",

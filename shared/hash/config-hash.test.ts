@@ -1,5 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { calculateConfigHash, compareKeys, EMPTY_CONFIG_HASH, prewrite } from "./config-hash";
+import {
+  calculateConfigHash,
+  compareKeys,
+  EMPTY_CONFIG_HASH,
+  PrewrittenArray,
+  type PrewrittenRun,
+  prewriteRun,
+} from "./config-hash";
+
+/** Items as runs of prewritten items, cut after each index in `cuts`. */
+function prewritten(items: readonly unknown[], cuts: readonly number[] = []): PrewrittenArray {
+  const runs: PrewrittenRun[] = [];
+  let start = 0;
+  for (const cut of [...cuts, items.length]) {
+    if (cut > start) runs.push(prewriteRun(items.slice(start, cut)));
+    start = Math.max(start, cut);
+  }
+  return new PrewrittenArray(
+    items.length,
+    () => items,
+    () => runs,
+  );
+}
+
 import { luaNumber } from "./lua-number";
 
 // Vectors from Kong's spec/01-unit/19-hybrid/02-clustering_spec.lua ("calculate_config_hash").
@@ -147,34 +170,44 @@ describe("calculateConfigHash over prewritten entities", () => {
     service: i % 2 ? { id: `s-${i}` } : null,
   });
 
-  it("gives the hashes of the plain config, folds inside entities included, packed or not", () => {
+  it("gives the hashes of the plain config, folds inside entities included, however the runs are cut", () => {
     const config: Record<string, unknown> = {
       _format_version: "3.0",
       services: Array.from({ length: 900 }, (_, i) => entity(i)),
       routes: Array.from({ length: 4 }, (_, i) => entity(i + 5000)),
       consumers: Array.from({ length: 700 }, (_, i) => entity(i + 9000)),
     };
-    const prewritten = Object.fromEntries(
-      Object.entries(config).map(([k, v]) => [
-        k,
-        Array.isArray(v) ? v.map((e, i) => prewrite(e, i % 2 === 0)) : v,
-      ]),
-    );
-    const plain = calculateConfigHash(config);
-    expect(calculateConfigHash(prewritten)).toEqual(plain);
     // the fixture is large enough to fold many times, at many offsets
     expect(JSON.stringify(config).length).toBeGreaterThan(3_000_000);
-    // and a change to one entity changes the hash its prewritten form gives
-    (prewritten.consumers as unknown[])[350] = prewrite({ ...entity(9350), name: "changed" });
-    expect(calculateConfigHash(prewritten).config).not.toBe(plain.config);
+    const plain = calculateConfigHash(config);
+    const cuttings = [
+      (n: number) => Array.from({ length: n }, (_, i) => i), // a run for each item
+      (n: number) => Array.from({ length: Math.ceil(n / 7) }, (_, i) => i * 7),
+      (n: number) => Array.from({ length: Math.ceil(n / 256) }, (_, i) => i * 256),
+      () => [], // one run
+    ];
+    for (const cut of cuttings) {
+      const runs = Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k, Array.isArray(v) ? prewritten(v, cut(v.length)) : v]),
+      );
+      expect(calculateConfigHash(runs)).toEqual(plain);
+    }
+    // and a change to one entity changes the hash its runs give
+    const consumers = [...(config.consumers as unknown[])];
+    consumers[350] = { ...entity(9350), name: "changed" };
+    expect(calculateConfigHash({ ...config, consumers: prewritten(consumers, [256, 512]) }).config).not.toBe(
+      plain.config,
+    );
   });
 
-  it("writes a value larger than a fold afresh", () => {
+  it("writes an item larger than a fold afresh, and a run larger than one item by item", () => {
     const huge = { blob: "y".repeat(2_500_000), n: 1 };
-    const config = { services: [entity(1), huge, entity(2)] };
-    expect(calculateConfigHash({ services: config.services.map((e) => prewrite(e)) })).toEqual(
-      calculateConfigHash(config),
-    );
+    const services = [entity(1), entity(2), huge, entity(3), entity(4), entity(5), entity(6)];
+    for (const cuts of [[], [2, 3], [3]]) {
+      expect(calculateConfigHash({ services: prewritten(services, cuts) })).toEqual(
+        calculateConfigHash({ services }),
+      );
+    }
   });
 
   it("writes every kind of value as writing it in the hash does: text, numbers, nesting, odd strings", () => {
@@ -189,16 +222,25 @@ describe("calculateConfigHash over prewritten entities", () => {
       long: Array.from({ length: 8 }, (_, i) => ({ i, s: `x${i}` })),
       short: [[1, [2, [3]]], { z: 1, a: 2 }],
     };
-    for (const packed of [true, false]) {
-      expect(calculateConfigHash({ consumers: [prewrite(odd, packed), prewrite({}, packed)] })).toEqual(
-        calculateConfigHash({ consumers: [odd, {}] }),
+    // not ASCII: each item is measured alone; a fold falls inside runs of them at other offsets
+    const consumers = Array.from({ length: 9000 }, (_, i) =>
+      i % 3 ? odd : { i, blob: "z".repeat(i % 200) },
+    );
+    for (const cuts of [[], [1, 2, 3, 4, 5, 6, 7], Array.from({ length: 90 }, (_, i) => i * 100)]) {
+      expect(calculateConfigHash({ consumers: prewritten(consumers, cuts) })).toEqual(
+        calculateConfigHash({ consumers }),
       );
     }
   });
 
-  it("records a prewritten value inside another", () => {
-    const inner = { a: [1, 2, 3, 4, 5, 6, 7], b: "ü" };
-    expect(calculateConfigHash({ x: [{ y: prewrite(inner) }] })).toEqual(
+  it("writes five items or fewer as Kong unrolls them, and an array in another", () => {
+    const few = [entity(1), { a: "ü" }, entity(2)];
+    expect(calculateConfigHash({ services: prewritten(few, [1]) })).toEqual(
+      calculateConfigHash({ services: few }),
+    );
+    expect(calculateConfigHash({ services: prewritten([]) })).toEqual(calculateConfigHash({ services: [] }));
+    const inner = [1, 2, 3, 4, 5, 6, 7].map((n) => ({ n, s: "ü".repeat(n) }));
+    expect(calculateConfigHash({ x: [{ y: prewritten(inner, [3]) }] })).toEqual(
       calculateConfigHash({ x: [{ y: inner }] }),
     );
   });
@@ -206,7 +248,12 @@ describe("calculateConfigHash over prewritten entities", () => {
 
 describe("calculateConfigHash over many key orders", () => {
   it("writes each object's own keys, sorted, whatever shapes came before", () => {
-    const text = (v: unknown) => new TextDecoder().decode(prewrite(v).bytes);
+    // each item's bytes, followed by ";"
+    const text = (v: unknown) => {
+      const run = prewriteRun([v]);
+      expect(run.ends[0]).toBe(run.bytes.length - 1);
+      return new TextDecoder().decode(run.bytes.subarray(0, -1));
+    };
     expect(text({ b: 2, a: 1 })).toBe("a:1;b:2;");
     expect(text({ d: 4, c: 3 })).toBe("c:3;d:4;");
     expect(text({ b: 2, a: undefined })).toBe("b:2;");

@@ -16,14 +16,30 @@ const FOLD_AT = 1_000_000;
 export type Md5 = (bytes: Uint8Array) => Uint8Array;
 
 /**
- * A value already written: its bytes, and the value itself for the rare write that a fold splits.
- * Written again, it gives the bytes writing the value would, at a copy's cost: a control plane
- * keeps one per entity between exports and hashes only what changed.
+ * Items of an array written together, as Kong writes the items of an array of more than five: each
+ * item's bytes followed by ";". `ends[i]` is where item i's own bytes end (its ";" is the byte
+ * there). Written again, it gives the bytes writing the items would, at a copy's cost: a control
+ * plane keeps one per run of entities between exports and hashes only the runs that changed.
  */
-export class Prewritten {
+export class PrewrittenRun {
   constructor(
     readonly bytes: Uint8Array,
-    readonly value: unknown,
+    readonly ends: Uint32Array,
+    readonly items: readonly unknown[],
+  ) {}
+}
+
+/**
+ * An array given as runs of its items, prewritten: hashed as the array of those items is. The runs
+ * are asked for when the array is written, so that each may be made just before it is hashed.
+ */
+export class PrewrittenArray {
+  constructor(
+    readonly length: number,
+    /** The items themselves. */
+    readonly items: () => readonly unknown[],
+    /** Runs that hold every item, in order. */
+    readonly runs: () => Iterable<PrewrittenRun>,
   ) {}
 }
 
@@ -149,10 +165,9 @@ function scalar(value: unknown): string | undefined {
 }
 
 function write(value: unknown, o: Sink): void {
-  if (value instanceof Prewritten) {
-    // a fold can fall inside the value only if it ends past FOLD_AT: then it is written afresh
-    if (o.length + value.bytes.length > FOLD_AT) write(value.value, o);
-    else o.append(value.bytes);
+  if (value instanceof PrewrittenArray) {
+    if (value.length <= 5) write(value.items(), o);
+    else writeRuns(value.runs(), o);
     return;
   }
   if (o.length > FOLD_AT) o.set(o.md5(o.bytes()));
@@ -193,12 +208,38 @@ function write(value: unknown, o: Sink): void {
 }
 
 /**
+ * The items of an array of more than five, from their prewritten bytes: a run whose bytes end
+ * before the next fold is copied whole, as no check for a fold inside it could fire; else item by
+ * item, each copied, or written afresh where a fold could fall inside it.
+ */
+function writeRuns(runs: Iterable<PrewrittenRun>, o: Sink): void {
+  if (o.length > FOLD_AT) o.set(o.md5(o.bytes()));
+  for (const run of runs) {
+    if (o.length + run.bytes.length <= FOLD_AT) {
+      o.append(run.bytes);
+      continue;
+    }
+    let start = 0;
+    for (let i = 0; i < run.items.length; i++) {
+      const end = run.ends[i] as number;
+      if (o.length + end - start > FOLD_AT) {
+        write(run.items[i], o);
+        o.put(";");
+      } else {
+        o.append(run.bytes.subarray(start, end + 1));
+      }
+      start = end + 1;
+    }
+  }
+}
+
+/**
  * What `write` writes for a value, as text: for a value written whole (never folded), the same
  * bytes once encoded. Strings are only ever joined through ASCII separators, so encoding the whole
  * gives what encoding each string in turn gives, lone surrogates included.
  */
 function text(value: unknown): string {
-  if (value instanceof Prewritten) return text(value.value);
+  if (value instanceof PrewrittenArray) return text(value.items());
   const leaf = scalar(value);
   if (leaf !== undefined) return leaf;
   if (Array.isArray(value)) {
@@ -226,37 +267,28 @@ function text(value: unknown): string {
 const utf8Encoder = new TextEncoder();
 
 /**
- * Writes a value (an entity) once, to be hashed as part of configs later. `packed`: its bytes go
- * in a slab shared with the values prewritten next (for many values made and dropped together);
- * otherwise in a copy of their own. Made as one string and encoded once: a third faster than
- * writing each piece into the buffer, at 100k entities.
+ * Writes items (entities) once, to be hashed as part of arrays later: as one string, encoded once.
+ * When the bytes are as many as the characters, every character was ASCII and the items end where
+ * their text does; otherwise each item's text is measured alone.
  */
-export function prewrite(value: unknown, packed = false): Prewritten {
-  const s = text(value);
-  // UTF-8 takes at most three bytes for each UTF-16 code unit
-  const most = s.length * 3;
-  if (packed && most <= SLAB / 8) {
-    if (slabUsed + most > SLAB) {
-      slab = new Uint8Array(SLAB);
-      slabUsed = 0;
-    }
-    const { written } = utf8Encoder.encodeInto(s, slab.subarray(slabUsed));
-    const kept = slab.subarray(slabUsed, slabUsed + written);
-    slabUsed += written;
-    return new Prewritten(kept, value);
+export function prewriteRun(items: readonly unknown[]): PrewrittenRun {
+  const ends = new Uint32Array(items.length);
+  let s = "";
+  for (let i = 0; i < items.length; i++) {
+    s += `${text(items[i])};`;
+    ends[i] = s.length - 1;
   }
-  return new Prewritten(utf8Encoder.encode(s), value);
+  const bytes = utf8Encoder.encode(s);
+  if (bytes.length !== s.length) {
+    let at = 0;
+    for (let i = 0; i < items.length; i++) {
+      at += utf8Encoder.encode(text(items[i])).length;
+      ends[i] = at;
+      at += 1;
+    }
+  }
+  return new PrewrittenRun(bytes, ends, items);
 }
-
-/*
- * Packed bytes are kept in shared slabs, each value a view of its own range: a copy of its own
- * costs an off-heap allocation per value, several times the copy itself at 100k values. A slab
- * lives while any of its values does, so values that live and die one by one (an entity written
- * now and then) are not packed: a slab kept for one of them would keep 64 KiB.
- */
-const SLAB = 64 * 1024;
-let slab = new Uint8Array(SLAB);
-let slabUsed = 0;
 
 function hashOf(value: unknown, o: Sink): string {
   if (value === undefined) return EMPTY_CONFIG_HASH;
