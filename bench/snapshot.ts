@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { applyDeclarative } from "../control-plane/cluster/declarative";
@@ -19,6 +22,7 @@ import { hotPart, openManifest, openSnapshot, sealSnapshot } from "../shared/sna
 import type { Envelope, Manifest } from "../shared/snapshot/envelope";
 import { utf8 } from "../shared/util/bytes";
 import { type SnapshotShape, syntheticConfig } from "../tests/helpers/synthetic-config";
+import type { FirstBuild } from "./first-build";
 import { median } from "./load";
 
 export type SnapshotRow = {
@@ -51,6 +55,9 @@ export type SnapshotRow = {
   streamedExportMs: number;
   wholeExportMs: number;
   firstBuildMs: number;
+  /** The first export and build in a new process, as a control plane starts: medians of `NEW_PROCESS_RUNS`. */
+  newProcessExportMs: number;
+  newProcessBuildMs: number;
   /** The same build with every run compressed on the building thread (the publisher before). */
   inlineBuildMs: number;
   writeExportMs: number;
@@ -95,6 +102,8 @@ export async function benchSnapshots(
   kid: string,
   shapes: SnapshotShape[],
   log: (m: string) => void,
+  /** The database and cluster certificate for the first build in a new process. */
+  newProcess: { url: string; cert: string; key: string },
 ): Promise<SnapshotRow[]> {
   const rows: SnapshotRow[] = [];
   for (const s of shapes) {
@@ -102,6 +111,7 @@ export async function benchSnapshots(
     log(`snapshot: ${n} entities`);
     const { shape, importMs } = await importShape(db, daos, s);
     const cp = await publisherPath(db, snapshotRead, daos, identity, kid);
+    const started = await firstBuildsInNewProcesses(newProcess);
     // the export is dropped with the function's scope: the heaps below must not count it, nor see it
     // collected halfway through
     const { sealed, ...rebuild } = await fullRebuild(db, daos, identity, kid);
@@ -137,6 +147,7 @@ export async function benchSnapshots(
       hotHeapBytes,
       coldReadMs,
       ...cp,
+      ...started,
       sealed: sealed.bytes,
     });
   }
@@ -218,6 +229,37 @@ async function fullRebuild(db: Db, daos: Daos, identity: ClusterIdentity, kid: s
     gzipMs,
     sealMs,
     sealed,
+  };
+}
+
+/** How many new processes make a first build, one after the other. */
+export const NEW_PROCESS_RUNS = 3;
+
+/**
+ * The first export and build of a control plane that starts (`bench/first-build.ts`, each in a new
+ * process: nothing compiled yet, the heap at its smallest), medians.
+ */
+async function firstBuildsInNewProcesses(opts: { url: string; cert: string; key: string }) {
+  const runs: FirstBuild[] = [];
+  for (let i = 0; i < NEW_PROCESS_RUNS; i++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(import.meta.dirname, "..", "bin", "run-ts.mjs"), join(import.meta.dirname, "first-build.ts")],
+      {
+        env: {
+          ...process.env,
+          LINTEL_BENCH_DB: opts.url,
+          LINTEL_BENCH_CERT: opts.cert,
+          LINTEL_BENCH_CERT_KEY: opts.key,
+        },
+      },
+    );
+    // the child's last line is its result
+    runs.push(JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as FirstBuild);
+  }
+  return {
+    newProcessExportMs: median(runs.map((r) => r.exportMs)),
+    newProcessBuildMs: median(runs.map((r) => r.buildMs)),
   };
 }
 
