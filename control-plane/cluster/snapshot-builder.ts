@@ -59,14 +59,10 @@ export class SnapshotBuilder {
     this.gz = new SegmentedGzip(deflate);
   }
 
-  /**
-   * A type's runs of hash bytes, each made as the hash reaches it: kept between builds, or else
-   * dropped once hashed (an isolate has no room for them all at once).
-   */
+  /** A type's runs of hash bytes, each made as the hash reaches it unless the last build made it. */
   private *hashed(name: string, typeRuns: readonly ExportedEntity[][]): Generator<PrewrittenRun> {
-    const make = (run: readonly ExportedEntity[]) => () => prewriteRun(run.map((e) => e.entity));
     for (const run of typeRuns)
-      yield this.keepHashBytes ? this.hashRuns.get(name, run, make(run)) : make(run)();
+      yield this.hashRuns.get(name, run, () => prewriteRun(run.map((e) => e.entity)));
   }
 
   /** Segments compressed and reused by the last build. */
@@ -84,11 +80,14 @@ export class SnapshotBuilder {
     let coldEntities = 0;
     for (const { name, entities } of exp.types) {
       const typeRuns = [...runs(entities)];
-      forHash[name] = new PrewrittenArray(
-        entities.length,
-        () => entities.map((e) => e.entity),
-        () => this.hashed(name, typeRuns),
-      );
+      // without keeping bytes, the entities are hashed as they are: as fast, and no bytes made to drop
+      forHash[name] = this.keepHashBytes
+        ? new PrewrittenArray(
+            entities.length,
+            () => entities.map((e) => e.entity),
+            () => this.hashed(name, typeRuns),
+          )
+        : entities.map((e) => e.entity);
       if (isColdType(name)) {
         coldEntities += entities.length;
         for (const run of typeRuns) {
