@@ -3,9 +3,12 @@ import {
   calculateConfigHash,
   compareKeys,
   EMPTY_CONFIG_HASH,
+  hashesApart,
+  joinConfigHash,
   PrewrittenArray,
   type PrewrittenRun,
   prewriteRun,
+  restHash,
 } from "./config-hash";
 
 /** Items as runs of prewritten items, cut after each index in `cuts`. */
@@ -104,6 +107,31 @@ describe("calculateConfigHash (Kong's algorithm)", () => {
     expect(h.services).toMatch(/^[0-9a-f]{32}$/);
     services[19_999] = { name: "service-19999", host: "other" };
     expect(calculateConfigHash({ services }).services).not.toBe(h.services);
+  });
+});
+
+describe("a config hashed in two parts", () => {
+  const config = {
+    services: [{ name: "s", host: "a", port: 80 }],
+    routes: [{ name: "r", paths: ["/"] }],
+    consumers: [{ username: "u" }],
+    keyauth_credentials: [{ key: "k", consumer: { id: "c" } }],
+    _format_version: "3.0",
+  };
+
+  it("joins the parts, each made from its own types alone, to the whole config's hash", () => {
+    const { services, routes, ...others } = config;
+    const joined = joinConfigHash(hashesApart({ services, routes }), restHash(others));
+    expect(joined).toEqual(calculateConfigHash(config));
+  });
+
+  it("reads only its own types: the rest's hash ignores a route, the types apart ignore a consumer", () => {
+    const routeChanged = { ...config, routes: [{ name: "r", paths: ["/other"] }] };
+    const consumerChanged = { ...config, consumers: [{ username: "v" }] };
+    expect(restHash(routeChanged)).toBe(restHash(config));
+    expect(hashesApart(consumerChanged)).toEqual(hashesApart(config));
+    expect(restHash(consumerChanged)).not.toBe(restHash(config));
+    expect(hashesApart(routeChanged).routes).not.toBe(hashesApart(config).routes);
   });
 });
 

@@ -306,28 +306,54 @@ export type ConfigHashes = {
   targets: string;
 };
 
-const SPLIT = ["routes", "services", "plugins", "upstreams", "targets"] as const;
+/** The types Kong hashes one by one, in the order their hashes are joined; the rest are hashed together. */
+export const HASHED_APART = ["routes", "services", "plugins", "upstreams", "targets"] as const;
+
+export type HashedApart = (typeof HASHED_APART)[number];
+
+const APART = new Set<string>(HASHED_APART);
+
+/** Whether Kong hashes a config key alone (`routes`, `services`, ...) rather than with the rest. */
+export const isHashedApart = (key: string): key is HashedApart => APART.has(key);
+
+/** The hashes of the types Kong hashes one by one: the other keys of `config` are not read. */
+export function hashesApart(
+  config: Readonly<Record<string, unknown>>,
+  md5: Md5 = nobleMd5,
+): Record<HashedApart, string> {
+  const o = new Sink(md5);
+  const out = {} as Record<HashedApart, string>;
+  for (const k of HASHED_APART) out[k] = hashOf(config[k], o);
+  return out;
+}
+
+/** The hash of the rest: every key of `config` but the types hashed apart, which are not read. */
+export function restHash(config: Readonly<Record<string, unknown>>, md5: Md5 = nobleMd5): string {
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v !== undefined && !isHashedApart(k)) rest[k] = v;
+  }
+  return hashOf(rest, new Sink(md5));
+}
+
+/**
+ * Kong's `config_hash` from the hashes of its parts, which may be made apart (on two threads, each
+ * from the types it read): the MD5 of the five types' hashes and the rest's, joined.
+ */
+export function joinConfigHash(
+  apart: Record<HashedApart, string>,
+  rest: string,
+  md5: Md5 = nobleMd5,
+): ConfigHashes {
+  const joined = HASHED_APART.map((k) => apart[k]).join("") + rest;
+  const config = toHex(md5(new TextEncoder().encode(joined)));
+  return { config, ...apart };
+}
 
 /** Returns Kong's `config_hash` and the per-type hashes it sends alongside. */
 export function calculateConfigHash(
   config: Readonly<Record<string, unknown>>,
   md5: Md5 = nobleMd5,
 ): ConfigHashes {
-  const o = new Sink(md5);
-  const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) {
-    if (v !== undefined && !(SPLIT as readonly string[]).includes(k)) rest[k] = v;
-  }
-  const [routes, services, plugins, upstreams, targets] = SPLIT.map((k) => hashOf(config[k], o)) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const restHash = hashOf(rest, o);
-  const config_hash = toHex(
-    md5(new TextEncoder().encode(routes + services + plugins + upstreams + targets + restHash)),
-  );
-  return { config: config_hash, routes, services, plugins, upstreams, targets };
+  return joinConfigHash(hashesApart(config, md5), restHash(config, md5), md5);
 }
