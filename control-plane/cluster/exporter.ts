@@ -33,6 +33,9 @@ export type Export = {
   reused: number;
 };
 
+/** What `pg_export_snapshot` returns: hexadecimal numbers joined by dashes. */
+const SNAPSHOT_ID = /^[0-9A-Fa-f]+(-[0-9A-Fa-f]+)*$/;
+
 /** A 64-bit transaction counter moved this far (half the 32-bit `xmin` space) drops the cache. */
 const XID_HORIZON = 2n ** 31n;
 
@@ -100,41 +103,84 @@ export class ConfigExporter {
     private readonly read: SnapshotRead = readInTransaction(db),
   ) {}
 
-  async export(): Promise<Export> {
+  /**
+   * One export. On Postgres, two exporters may read at the same snapshot: one `share`s its own (it
+   * is handed over, and the read lasts until `share` resolves, as an exported snapshot can be taken
+   * only while the transaction that exported it is open), the other reads `at` it, and says when
+   * it has `taken` it.
+   *
+   * `types` are the types it exports (in Kong's order whatever the order given), by default all:
+   * another exporter may read the others at the same snapshot, if no type here refers to one there
+   * that may be left out. What it kept of the others is dropped.
+   */
+  async export(
+    opts: {
+      types?: readonly EntityName[];
+      at?: { snapshot: string; taken(): void };
+      share?: (snapshot: string) => Promise<void>;
+    } = {},
+  ): Promise<Export> {
+    const types = opts.types ? ENTITY_NAMES.filter((name) => opts.types?.includes(name)) : ENTITY_NAMES;
     return this.read(async (tx, stream) => {
-      const [row] = await tx.select().from(configVersion).where(eq(configVersion.id, 1));
-      const version = row?.version ?? 0;
-      const epoch = row?.epoch ?? NO_EPOCH;
-      const { xid, server } = await timeline(tx);
-      const seen = this.seen;
-      if (
-        !seen ||
-        seen.epoch !== epoch ||
-        seen.server !== server ||
-        version < seen.version ||
-        xid < seen.since ||
-        xid - seen.since >= XID_HORIZON
-      ) {
-        this.cache.clear();
-        this.seen = { epoch, version, since: xid, server };
-      } else {
-        seen.version = version;
+      if (opts.at) {
+        const { snapshot } = opts.at;
+        if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`not a snapshot id: ${JSON.stringify(snapshot)}`);
+        // the first statement of the transaction, as Postgres requires
+        await tx.execute(sql.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`));
+        opts.at.taken();
       }
-      const out: Export = { version, epoch, types: [], read: 0, reused: 0 };
-      const left = new Set<string>();
-      for (const name of ENTITY_NAMES) {
-        const dao = this.daos[name];
-        const table = await this.readTable(tx, stream, name, out);
-        this.cache.set(name, table);
-        const entities: ExportedEntity[] = [];
-        for (const e of table.rows) {
-          if (exportable(name, e.entity, dao.fks, left)) entities.push(e);
-          else left.add(e.id);
-        }
-        if (entities.length) out.types.push({ name, entities });
+      let shared: Promise<void> | undefined;
+      if (opts.share) {
+        const result = await tx.execute(sql`SELECT pg_export_snapshot() AS snapshot`);
+        const [row] = (result as unknown as { rows: Array<{ snapshot: string }> }).rows;
+        shared = opts.share(row?.snapshot ?? "");
+        // its failure is seen below, once this read is done with
+        shared.catch(() => undefined);
       }
+      const out = await this.exportIn(tx, stream, types);
+      await shared;
       return out;
     });
+  }
+
+  private async exportIn(
+    tx: Db,
+    stream: RowStream | undefined,
+    types: readonly EntityName[],
+  ): Promise<Export> {
+    for (const name of this.cache.keys()) if (!types.includes(name)) this.cache.delete(name);
+    const [row] = await tx.select().from(configVersion).where(eq(configVersion.id, 1));
+    const version = row?.version ?? 0;
+    const epoch = row?.epoch ?? NO_EPOCH;
+    const { xid, server } = await timeline(tx);
+    const seen = this.seen;
+    if (
+      !seen ||
+      seen.epoch !== epoch ||
+      seen.server !== server ||
+      version < seen.version ||
+      xid < seen.since ||
+      xid - seen.since >= XID_HORIZON
+    ) {
+      this.cache.clear();
+      this.seen = { epoch, version, since: xid, server };
+    } else {
+      seen.version = version;
+    }
+    const out: Export = { version, epoch, types: [], read: 0, reused: 0 };
+    const left = new Set<string>();
+    for (const name of types) {
+      const dao = this.daos[name];
+      const table = await this.readTable(tx, stream, name, out);
+      this.cache.set(name, table);
+      const entities: ExportedEntity[] = [];
+      for (const e of table.rows) {
+        if (exportable(name, e.entity, dao.fks, left)) entities.push(e);
+        else left.add(e.id);
+      }
+      if (entities.length) out.types.push({ name, entities });
+    }
+    return out;
   }
 
   /**

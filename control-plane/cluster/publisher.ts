@@ -1,15 +1,16 @@
 import type { ClusterIdentity } from "../../shared/cluster/keys";
+import { isHashedApart } from "../../shared/hash/config-hash";
 import { pluginDefinition } from "../../shared/plugins/definitions";
 import { MAX_HOT_JSON, type Manifest } from "../../shared/snapshot/envelope";
 import { KONG_VERSION } from "../../shared/version";
-import type { Daos } from "../dao";
+import { type Daos, ENTITY_NAMES } from "../dao";
 import type { Db } from "../db/client";
 import type { SnapshotRead } from "../db/snapshot-read";
 import { readConfigVersion } from "./export";
 import { ConfigExporter } from "./exporter";
 import { nativeFlushDeflate, nativeMd5 } from "./native-codecs";
 import type { FlushDeflate } from "./segmented-gzip";
-import { SnapshotBuilder } from "./snapshot-builder";
+import { type RestBuilder, type RestPart, SnapshotBuilder } from "./snapshot-builder";
 
 export type Snapshot = {
   bytes: Uint8Array;
@@ -45,7 +46,15 @@ export type PublisherOptions = {
    * isolate).
    */
   keepHashBytes?: boolean;
+  /**
+   * Where the rest of the config (what Kong hashes together: certificates, consumers, credentials)
+   * is built, at the snapshot this publisher's export shares (Postgres only): by default here.
+   */
+  rest?: RestBuilder;
 };
+
+/** The types an export holds when the rest is built elsewhere. */
+export const APART_TYPES = ENTITY_NAMES.filter(isHashedApart);
 
 /**
  * Keeps the signed snapshot of the current config. A change is exported at once; changes that
@@ -125,8 +134,32 @@ export class Publisher {
   }
 
   private async build(): Promise<void> {
-    const exported = await this.exporter.export();
+    try {
+      await this.buildOnce();
+    } finally {
+      // started after the first build (which it would slow down), and again if it failed
+      this.opts.rest?.prepare().catch((e) => this.opts.log(`[lintel] cluster: rest thread: ${e}`));
+    }
+  }
+
+  private async buildOnce(): Promise<void> {
+    // the rest is built elsewhere once that builder is ready, holding what it made before (a thread
+    // loads and warms up after the node's first build), else here
+    const restBuilder = this.opts.rest?.ready ? this.opts.rest : undefined;
+    let rest: Promise<RestPart> | undefined;
+    const exported = await this.exporter.export(
+      restBuilder && {
+        types: APART_TYPES,
+        share: (snapshot) => {
+          const started = restBuilder.start(snapshot);
+          rest = started.part;
+          return started.taken;
+        },
+      },
+    );
+    if (restBuilder && !rest) throw new Error("the export did not share its snapshot");
     const { version, epoch } = exported;
+    // an unchanged config: the rest, built all the same, is dropped
     if (this.current && this.current.manifest.version === version && this.current.manifest.epoch === epoch)
       return;
     const sealed = await this.builder.build(
@@ -134,6 +167,7 @@ export class Publisher {
       { created_at: this.opts.now?.() ?? Date.now(), cp_id: this.opts.cpId },
       this.opts.identity,
       this.opts.kid,
+      rest,
     );
     const names = exported.types
       .find((t) => t.name === "plugins")

@@ -18,7 +18,11 @@ export type Segment = {
   text(): string;
 };
 
-type Part = Deflated & { size: number };
+/** Text compressed on its own: its deflate blocks, their CRC-32 and the bytes they inflate to. */
+export type Part = Deflated & { size: number };
+
+/** Text compressed elsewhere (another thread, another build) into parts, taken as they are. */
+export type Compressed = { readonly compressed: readonly Part[] | Promise<readonly Part[]> };
 
 /** Pieces handed to `deflate` by `start`, joined by `finish`. */
 export type Started = { readonly parts: Promise<Part[]> };
@@ -44,8 +48,8 @@ export class SegmentedGzip {
    * without waiting for the last, so that an asynchronous `deflate` compresses on other threads
    * while this one makes the next text, and whatever the caller does before `finish`.
    */
-  start(pieces: Iterable<string | Segment>): Started {
-    const pending: Array<Part | Promise<Part>> = [];
+  start(pieces: Iterable<string | Segment | Compressed>): Started {
+    const pending: Array<Part | Promise<Part> | readonly Part[] | Promise<readonly Part[]>> = [];
     let literal = "";
     const flush = () => {
       if (literal === "") return;
@@ -58,10 +62,11 @@ export class SegmentedGzip {
         continue;
       }
       flush();
-      pending.push(this.segments.get(piece.tag, piece.records, () => this.compress(piece.text())));
+      if ("compressed" in piece) pending.push(piece.compressed);
+      else pending.push(this.segments.get(piece.tag, piece.records, () => this.compress(piece.text())));
     }
     flush();
-    const parts = Promise.all(pending);
+    const parts = Promise.all(pending).then((all) => all.flat());
     // a failure is the caller's to see at `finish`, not an unhandled rejection before it
     parts.catch(() => undefined);
     return { parts };

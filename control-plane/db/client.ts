@@ -28,7 +28,15 @@ export type Database = {
    */
   listen(channel: string, onNotify: () => void, log: (m: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * How it was opened, where another thread may open the same database (a server: Postgres, not
+   * the embedded PGlite, which one process holds).
+   */
+  postgres?: PostgresConnection;
 };
+
+/** The options `openPostgres` takes. */
+export type PostgresConnection = PostgresOptions | { connectionString: string; max?: number };
 
 export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "../../migrations");
 
@@ -43,7 +51,7 @@ export type PostgresOptions = {
   max?: number;
 };
 
-export function openPostgres(opts: PostgresOptions | { connectionString: string }): Database {
+export function openPostgres(opts: PostgresConnection): Database {
   const pool = new pg.Pool({ ...opts, max: "max" in opts ? opts.max : 10 });
   // An idle client that loses its server must not take the process down with it.
   pool.on("error", (e) => console.error(`[lintel] postgres: ${e.message}`));
@@ -67,6 +75,7 @@ export function openPostgres(opts: PostgresOptions | { connectionString: string 
     }),
     listen: (channel, onNotify, log) => listenPg(pool, channel, onNotify, log),
     close: () => pool.end(),
+    postgres: opts,
   };
 }
 
