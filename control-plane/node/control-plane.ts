@@ -19,6 +19,7 @@ import { createClusterListener } from "./cluster-listener";
 import { DeflateThreads } from "./deflate-threads";
 import { loadNodeId } from "./node-id";
 import { readPemOption } from "./pem-option";
+import { RestThread } from "./rest-thread";
 
 export type ControlPlane = {
   nodeId: string;
@@ -138,8 +139,12 @@ export async function startControlPlane(
     log,
   });
   const deflate = new DeflateThreads();
+  // on a Postgres server, the rest of the config (consumers, credentials, certificates) is built
+  // on a thread of its own at the same snapshot; PGlite is one connection in this process
+  const rest = database.postgres && new RestThread(database.postgres);
   publisher = new Publisher({
     deflate: deflate.deflate,
+    rest,
     db: database.db,
     read: database.read,
     daos,
@@ -222,6 +227,7 @@ export async function startControlPlane(
       for (const { server } of adminServers) await new Promise<void>((r) => server.close(() => r()));
       await database.close();
       await deflate.close();
+      await rest?.close();
     },
   };
 }

@@ -8,15 +8,18 @@ import { applyDeclarative } from "../../control-plane/cluster/declarative";
 import { exportConfig } from "../../control-plane/cluster/export";
 import { ConfigExporter } from "../../control-plane/cluster/exporter";
 import { nativeFlushDeflate, nativeMd5 } from "../../control-plane/cluster/native-codecs";
-import { SnapshotBuilder } from "../../control-plane/cluster/snapshot-builder";
+import { APART_TYPES } from "../../control-plane/cluster/publisher";
+import { type RestPart, SnapshotBuilder } from "../../control-plane/cluster/snapshot-builder";
 import { createDaos, type Daos } from "../../control-plane/dao";
 import type { Database } from "../../control-plane/db/client";
 import { DeflateThreads } from "../../control-plane/node/deflate-threads";
+import { RestThread } from "../../control-plane/node/rest-thread";
 import type { ClusterIdentity } from "../../shared/cluster/keys";
 import { parseDeclarative } from "../../shared/declarative/parse";
 import { calculateConfigHash } from "../../shared/hash/config-hash";
 import { hotEnd, openSnapshot } from "../../shared/snapshot/codec";
 import { coldBytes, splitCold } from "../../shared/snapshot/cold";
+import { testCertificate } from "../helpers/ca";
 import { clusterCertificate } from "../helpers/certs";
 import { adminHarness } from "./admin-harness";
 
@@ -36,6 +39,11 @@ export function incrementalSnapshotSuite(
     deflate: "threads" | "inline";
     /** Whether hash bytes are kept between builds (the Node CP's way), or made each build (the Hub's). */
     keepHashBytes: boolean;
+    /**
+     * Whether the rest of the config (consumers, credentials, certificates) is built on the Node
+     * CP's rest thread once it is ready (after the first build), as its publisher does on Postgres.
+     */
+    restThread?: boolean;
   },
 ) {
   describe(`incremental snapshots (${label})`, () => {
@@ -46,6 +54,7 @@ export function incrementalSnapshotSuite(
     // as the control plane reads: rows streamed on Postgres, read whole on PGlite
     const exporter = () => new ConfigExporter(database.db, daos, database.read);
     let incremental: ConfigExporter;
+    let rest: RestThread | undefined;
     const threads = opts.deflate === "threads" ? new DeflateThreads() : undefined;
     const builder = new SnapshotBuilder(
       threads?.deflate ?? nativeFlushDeflate,
@@ -57,9 +66,15 @@ export function incrementalSnapshotSuite(
       database = await open();
       daos = createDaos(database.db, () => {});
       api = adminHarness(database);
-      identity = (await clusterCertificate(mkdtempSync(join(tmpdir(), "lintel-inc-")))).identity;
+      const cluster = await clusterCertificate(mkdtempSync(join(tmpdir(), "lintel-inc-")));
+      identity = cluster.identity;
       const parsed = parseDeclarative({
         _format_version: "3.0",
+        // a few of the rest's hot types, which go before the types hashed apart in the hot JSON
+        certificates: [
+          { cert: cluster.certPem, key: cluster.keyPem, snis: [{ name: "a.test" }, { name: "b.test" }] },
+        ],
+        ca_certificates: [{ cert: await testCertificate({ ca: true }) }],
         services: Array.from({ length: 400 }, (_, i) => ({
           name: `s${i}`,
           url: `http://s${i}.test/v1`,
@@ -82,16 +97,41 @@ export function incrementalSnapshotSuite(
       const applied = await applyDeclarative(database.db, daos, parsed.value);
       if (!applied.ok) throw new Error(applied.error.message);
       incremental = exporter();
+      if (opts.restThread) {
+        if (!database.postgres) throw new Error("the rest thread needs a Postgres server");
+        rest = new RestThread(database.postgres);
+      }
     }, 120_000);
     afterAll(async () => {
+      await rest?.close();
       await threads?.close();
       await database?.drop();
     });
 
     /** Builds incrementally and checks the snapshot against a full export of the same database. */
     async function buildAndCompare() {
-      const exp = await incremental.export();
-      const sealed = await builder.build(exp, { created_at: 1, cp_id: "cp" }, identity, "kid");
+      // as the publisher does: the rest on its thread once that is ready
+      const restThread = rest?.ready ? rest : undefined;
+      let part: Promise<RestPart> | undefined;
+      const apart = await incremental.export(
+        restThread && {
+          types: APART_TYPES,
+          share: (snapshot) => {
+            const started = restThread.start(snapshot);
+            part = started.part;
+            return started.taken;
+          },
+        },
+      );
+      const sealed = await builder.build(apart, { created_at: 1, cp_id: "cp" }, identity, "kid", part);
+      const restPart = await part;
+      if (restThread) expect(restPart).toBeDefined();
+      // rows read and reused on either thread
+      const exp = {
+        ...apart,
+        read: apart.read + (restPart?.read ?? 0),
+        reused: apart.reused + (restPart?.reused ?? 0),
+      };
       const opened = await openSnapshot(sealed.bytes, {
         signers: [identity.chain[0] as Uint8Array],
         maxPayload: 1 << 30,
@@ -125,7 +165,11 @@ export function incrementalSnapshotSuite(
     it("builds the full export's snapshot, then reads only what a write changed", async () => {
       const first = await buildAndCompare();
       expect(first.exp.reused).toBe(0);
-      expect(first.exp.read).toBe(400 * 3 + 2 + 1500 * 2 + 500);
+      expect(first.exp.read).toBe(1 + 2 + 1 + 400 * 3 + 2 + 1500 * 2 + 500);
+      if (rest) {
+        // started after the first build, as the publisher starts it; it warms up on its own export
+        await rest.prepare();
+      }
 
       const res = await api.call("PATCH", "/consumers/u700", { custom_id: "c-700" });
       expect(res.status).toBe(200);
