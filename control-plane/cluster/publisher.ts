@@ -53,6 +53,9 @@ export type PublisherOptions = {
   rest?: RestBuilder;
 };
 
+/** How long builds stay on the publisher's thread after the rest builder failed one. */
+const REST_BACKOFF_MS = 60_000;
+
 /** The types an export holds when the rest is built elsewhere. */
 export const APART_TYPES = ENTITY_NAMES.filter(isHashedApart);
 
@@ -66,6 +69,9 @@ export class Publisher {
   private building: Promise<void> | undefined;
   private dirty = false;
   private timer: ReturnType<typeof setInterval> | undefined;
+
+  /** Until when builds stay on this thread after the rest builder failed one (epoch ms). */
+  private restAfter = 0;
 
   private readonly exporter: ConfigExporter;
   private readonly builder: SnapshotBuilder;
@@ -135,17 +141,30 @@ export class Publisher {
 
   private async build(): Promise<void> {
     try {
-      await this.buildOnce();
+      // the rest is built elsewhere once that builder is ready, holding what it made before (a
+      // thread loads and warms up after the node's first build), else here
+      const rest = this.opts.rest;
+      if (rest?.ready && Date.now() >= this.restAfter) {
+        try {
+          await this.buildOnce(rest);
+          return;
+        } catch (e) {
+          // the thread is for speed: a build it fails is made here at once, and so are the next
+          // for a while, so that a thread that keeps failing does not make every build twice
+          this.restAfter = Date.now() + REST_BACKOFF_MS;
+          this.opts.log(
+            `[lintel] cluster: the rest thread failed a build (${e}); building on the publisher's thread for ${REST_BACKOFF_MS / 1000} s`,
+          );
+        }
+      }
+      await this.buildOnce(undefined);
     } finally {
       // started after the first build (which it would slow down), and again if it failed
       this.opts.rest?.prepare().catch((e) => this.opts.log(`[lintel] cluster: rest thread: ${e}`));
     }
   }
 
-  private async buildOnce(): Promise<void> {
-    // the rest is built elsewhere once that builder is ready, holding what it made before (a thread
-    // loads and warms up after the node's first build), else here
-    const restBuilder = this.opts.rest?.ready ? this.opts.rest : undefined;
+  private async buildOnce(restBuilder: RestBuilder | undefined): Promise<void> {
     let rest: Promise<RestPart> | undefined;
     const exported = await this.exporter.export(
       restBuilder && {

@@ -163,4 +163,56 @@ describe("the rest of a config on a thread of its own (Postgres)", () => {
       await thread.close();
     }
   });
+  it("builds on the publisher's thread when the rest thread fails, and leaves the thread alone for a while", async () => {
+    // a thread whose connection fails every build: a database that is not there
+    const url = new URL((database.postgres as { connectionString: string }).connectionString);
+    url.pathname = "/lintel_no_such_database";
+    const thread = new RestThread({ connectionString: url.toString() });
+    const logged: string[] = [];
+    const published: Snapshot[] = [];
+    const publisher = new Publisher({
+      db: database.db,
+      read: database.read,
+      daos,
+      identity,
+      kid: "kid",
+      cpId: "cp",
+      pollInterval: 0,
+      maxPayload: 1 << 30,
+      onSnapshot: (s) => published.push(s),
+      log: (m) => logged.push(m),
+      rest: thread,
+    });
+    let asked = 0;
+    const start = thread.start.bind(thread);
+    thread.start = (snapshot) => {
+      asked++;
+      return start(snapshot);
+    };
+    try {
+      await publisher.start();
+      // its warm-up failed too, and it says it is ready: the failure is for a build to meet
+      await thread.prepare();
+      const [consumer] = await daos.consumers.all();
+      for (const customId of ["after-the-failure", "while-left-alone"]) {
+        const updated = await daos.consumers.update(consumer as Entity, { custom_id: customId });
+        expect(updated.ok).toBe(true);
+        await publisher.schedule();
+        const last = published.at(-1) as Snapshot;
+        const opened = await openSnapshot(last.bytes, {
+          signers: [identity.chain[0] as Uint8Array],
+          maxPayload: 1 << 30,
+        });
+        if (!opened.ok) throw new Error(JSON.stringify(opened.error));
+        expect(opened.value.envelope.config.consumers?.some((c) => c.custom_id === customId)).toBe(true);
+      }
+      expect(published).toHaveLength(3);
+      // asked once: the second write's build did not try the thread again
+      expect(asked).toBe(1);
+      expect(logged.join("\n")).toMatch(/rest thread failed a build .*lintel_no_such_database/);
+    } finally {
+      publisher.stop();
+      await thread.close();
+    }
+  });
 });
