@@ -21,6 +21,13 @@ export type RestReply =
 const TAKE_WITHIN_MS = 60_000;
 
 /**
+ * How long a thread may take over a build before it is taken for stuck: stopped, its builds failed
+ * (the publisher makes them on its own thread), and replaced at the next build. The large case
+ * takes about a second.
+ */
+const BUILD_WITHIN_MS = 300_000;
+
+/**
  * The thread's code: TypeScript, loaded through the same compiler as the `lintel` command (a
  * thread does not inherit the loader the main thread registered).
  */
@@ -43,7 +50,7 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-type Job = { taken: Deferred<void>; part: Deferred<RestPart> };
+type Job = { taken: Deferred<void>; part: Deferred<RestPart>; timer?: ReturnType<typeof setTimeout> };
 
 /** One thread and the builds it owes. */
 class Thread {
@@ -54,7 +61,11 @@ class Thread {
   private readonly worker: Worker;
   private broken: Error | undefined;
 
-  constructor(postgres: PostgresConnection, onExit: (t: Thread) => void) {
+  constructor(
+    postgres: PostgresConnection,
+    private readonly buildWithinMs: number,
+    private readonly onExit: (t: Thread) => void,
+  ) {
     this.worker = new Worker(BOOT, { eval: true, workerData: postgres });
     this.worker.unref();
     this.worker.on("message", (m: RestReply) => {
@@ -70,25 +81,29 @@ class Thread {
         return;
       }
       this.jobs.delete(m.id);
+      clearTimeout(job.timer);
       if (this.jobs.size === 0) this.worker.unref();
       if ("part" in m) job.part.resolve(m.part);
       else job.part.reject(new Error(`rest of the config: ${m.error}`));
       // a failure before the snapshot was taken fails the export that waits for it too
       if ("error" in m) job.taken.reject(new Error(`rest of the config: ${m.error}`));
     });
-    const fail = (e: Error) => {
-      if (this.broken) return;
-      this.broken = e;
-      this.whenReady.reject(e);
-      for (const job of this.jobs.values()) {
-        job.taken.reject(e);
-        job.part.reject(e);
-      }
-      this.jobs.clear();
-      onExit(this);
-    };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`rest thread exited (code ${code})`)));
+    this.worker.on("error", (e) => this.fail(e));
+    this.worker.on("exit", (code) => this.fail(new Error(`rest thread exited (code ${code})`)));
+  }
+
+  /** Fails every build it owes, once, and leaves it to be replaced. */
+  private fail(e: Error): void {
+    if (this.broken) return;
+    this.broken = e;
+    this.whenReady.reject(e);
+    for (const job of this.jobs.values()) {
+      clearTimeout(job.timer);
+      job.taken.reject(e);
+      job.part.reject(e);
+    }
+    this.jobs.clear();
+    this.onExit(this);
   }
 
   send(id: number, snapshot: string, job: Job): void {
@@ -99,6 +114,10 @@ class Thread {
     }
     // referenced while it owes a build: a process must not exit with one half done
     if (this.jobs.size === 0) this.worker.ref();
+    job.timer = setTimeout(() => {
+      this.fail(new Error(`rest thread did not build within ${this.buildWithinMs} ms; stopped`));
+      this.worker.terminate().catch(() => undefined);
+    }, this.buildWithinMs);
     this.jobs.set(id, job);
     const request: RestRequest = { id, snapshot };
     this.worker.postMessage(request);
@@ -119,7 +138,10 @@ export class RestThread implements RestBuilder {
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly postgres: PostgresConnection) {}
+  constructor(
+    private readonly postgres: PostgresConnection,
+    private readonly opts: { buildWithinMs?: number } = {},
+  ) {}
 
   /**
    * Starts the thread if it is not running. It loads (about a second) and warms up (an export and
@@ -161,7 +183,7 @@ export class RestThread implements RestBuilder {
   }
 
   private spawn(): Thread {
-    return new Thread(this.postgres, (dead) => {
+    return new Thread(this.postgres, this.opts.buildWithinMs ?? BUILD_WITHIN_MS, (dead) => {
       if (this.thread === dead) this.thread = undefined;
     });
   }

@@ -104,6 +104,40 @@ describe("the rest of a config on a thread of its own (Postgres)", () => {
     await expect(thread.start("00000003-0000001B-1").part).rejects.toThrow(/closed/);
   });
 
+  it("stops a thread that takes too long over a build, and starts another at the next", async () => {
+    // every build is too long for a thread given a millisecond
+    const thread = new RestThread(database.postgres ?? { connectionString: "" }, { buildWithinMs: 1 });
+    const exporter = new ConfigExporter(database.db, daos, database.read);
+    const shareWith = async () => {
+      let part: ReturnType<RestThread["start"]>["part"] | undefined;
+      const exp = exporter.export({
+        types: APART_TYPES,
+        share: (snapshot) => {
+          const started = thread.start(snapshot);
+          part = started.part;
+          return started.taken;
+        },
+      });
+      // the export fails too when the thread is stopped before it took the snapshot
+      await Promise.allSettled([exp]);
+      return { part: await Promise.allSettled([part]) };
+    };
+    try {
+      await thread.prepare();
+      const first = await shareWith();
+      expect(first.part[0]).toMatchObject({
+        status: "rejected",
+        reason: expect.objectContaining({ message: expect.stringMatching(/did not build within 1 ms/) }),
+      });
+      expect(thread.ready).toBe(false);
+      // another thread, loaded afresh
+      await thread.prepare();
+      expect(thread.ready).toBe(true);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it("publishes the same snapshots with the thread as without, and switches to it once it is ready", async () => {
     const thread = new RestThread(database.postgres ?? { connectionString: "" });
     const published: { with: Snapshot[]; without: Snapshot[] } = { with: [], without: [] };
