@@ -39,14 +39,11 @@ const SNAPSHOT_ID = /^[0-9A-Fa-f]+(-[0-9A-Fa-f]+)*$/;
 /** A 64-bit transaction counter moved this far (half the 32-bit `xmin` space) drops the cache. */
 const XID_HORIZON = 2n ** 31n;
 
-/** A table as the last export read it: its rows in id order, and its fingerprint. */
+/** A table as the last export read it: its rows in id order. */
 export class TableCache {
   private index: Map<string, ExportedEntity> | undefined;
 
-  constructor(
-    readonly rows: readonly ExportedEntity[],
-    readonly fingerprint: string,
-  ) {}
+  constructor(readonly rows: readonly ExportedEntity[]) {}
 
   /**
    * The rows with these ids (listed in id order, as Postgres orders uuids), undefined where there
@@ -78,10 +75,15 @@ export class TableCache {
 
 /**
  * Kong's `export_config` for a control plane that exports after every write: one consistent read
- * (REPEATABLE READ, READ ONLY) as `exportConfig` makes, but rows whose id and row version
- * (`xmin`) are those of a row seen before are not read or converted again: the same objects are
- * exported, so that a builder reuses what it made of them. A write to one entity of a large config reads that entity, and the ids and versions
- * of the rest.
+ * (REPEATABLE READ, READ ONLY) as `exportConfig` makes, but only the rows written since the last
+ * export are read and converted: the others are the same objects, so that a builder reuses what it
+ * made of them. A write to one entity of a large config reads that entity and counts each table's
+ * rows; the ids and versions of a table are listed only when rows were deleted from it.
+ *
+ * A row version the last export did not see was written by a transaction numbered from that
+ * export's snapshot's `xmin` on (every transaction before it had ended, and the snapshot saw those
+ * that committed), which each table is asked for; a row written since and seen already, by a
+ * transaction that ended as the last export began, is the same object again.
  *
  * `xmin` names the transaction that wrote a row version: on one server's timeline the same id
  * with the same `xmin` is the same version. Everything is read again when that might not hold:
@@ -94,7 +96,16 @@ export class TableCache {
  */
 export class ConfigExporter {
   private cache = new Map<EntityName, TableCache>();
-  private seen: { epoch: string; version: number; since: bigint; server: string } | undefined;
+  private seen:
+    | {
+        epoch: string;
+        version: number;
+        since: bigint;
+        server: string;
+        /** The oldest transaction the last export's snapshot did not see (its `xmin`), once one is done. */
+        last?: bigint;
+      }
+    | undefined;
 
   constructor(
     db: Db,
@@ -152,8 +163,8 @@ export class ConfigExporter {
     const [row] = await tx.select().from(configVersion).where(eq(configVersion.id, 1));
     const version = row?.version ?? 0;
     const epoch = row?.epoch ?? NO_EPOCH;
-    const { xid, server } = await timeline(tx);
-    const seen = this.seen;
+    const { xid, xmin, server } = await timeline(tx);
+    let seen = this.seen;
     if (
       !seen ||
       seen.epoch !== epoch ||
@@ -163,15 +174,19 @@ export class ConfigExporter {
       xid - seen.since >= XID_HORIZON
     ) {
       this.cache.clear();
-      this.seen = { epoch, version, since: xid, server };
+      seen = { epoch, version, since: xid, server };
+      this.seen = seen;
     } else {
       seen.version = version;
     }
+    // every row version the last export did not see was written by a transaction from its
+    // snapshot's xmin on (those before had all ended, and it saw those that committed)
+    const written = seen.last === undefined ? undefined : { from: seen.last, window: xid - seen.last };
     const out: Export = { version, epoch, types: [], read: 0, reused: 0 };
     const left = new Set<string>();
     for (const name of types) {
       const dao = this.daos[name];
-      const table = await this.readTable(tx, stream, name, out);
+      const table = await this.readTable(tx, stream, name, out, written);
       this.cache.set(name, table);
       const entities: ExportedEntity[] = [];
       for (const e of table.rows) {
@@ -180,58 +195,97 @@ export class ConfigExporter {
       }
       if (entities.length) out.types.push({ name, entities });
     }
+    // an export that failed part of the way leaves this as it was: the next reads from there
+    seen.last = xmin;
     return out;
   }
 
   /**
-   * A table's rows: those of the last export when its fingerprint (row count and a 64-bit sum over
-   * ids and versions) is the same, else the rows it kept where their version is the same and
-   * the others read.
+   * A table's rows: those the last export read, with the rows written since in their place (read
+   * by the transaction that wrote them, `written`). A table whose count then falls short of the
+   * rows held lost some: which, the ids and versions of its rows tell. Without an export before,
+   * every row is read.
    */
   private async readTable(
     tx: Db,
     stream: RowStream | undefined,
     name: EntityName,
     out: Export,
+    written: { from: bigint; window: bigint } | undefined,
   ): Promise<TableCache> {
     const dao = this.daos[name];
-    const fingerprint = await dao.fingerprint(tx);
     const cached = this.cache.get(name);
-    if (cached?.fingerprint === fingerprint) {
-      out.reused += cached.rows.length;
-      return cached;
-    }
-    const rows: ExportedEntity[] = [];
-    if (!cached?.rows.length) {
-      // nothing to reuse: one read of every row with its version
+    if (!cached || !written) {
+      const rows: ExportedEntity[] = [];
       for (const { entity, xmin } of await dao.exportRows(tx, undefined, stream)) {
         rows.push(new ExportedEntity(entity.id, xmin, entity));
       }
       out.read += rows.length;
-      return new TableCache(rows, fingerprint);
+      return new TableCache(rows);
     }
-    const versions = await dao.versions(tx, stream);
-    const olds = cached.match(versions.map((v) => v.id));
-    const stale = versions.filter((v, i) => olds[i]?.xmin !== v.xmin);
-    const fresh = new Map<string, ExportedEntity>();
-    if (stale.length) {
-      // past a quarter of the table, one scan is cheaper than lookups by id
-      const ids = stale.length * 4 > versions.length ? undefined : stale.map((v) => v.id);
-      for (const { entity, xmin } of await dao.exportRows(tx, ids, stream)) {
-        fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity));
+    const count = await dao.count(tx);
+    const changed = await dao.exportRows(tx, { written }, stream);
+    out.read += changed.length;
+    if (changed.length === 0 && count === cached.rows.length) {
+      out.reused += count;
+      return cached;
+    }
+    // the rows held and those written, both in id order, walked side by side
+    const old = cached.rows;
+    const rows: ExportedEntity[] = [];
+    let j = 0;
+    let added = 0;
+    let lastId = "";
+    for (const { entity, xmin } of changed) {
+      const id = entity.id;
+      // never so (Postgres orders uuids as their text sorts): all read again if it were
+      if (!(lastId < id)) {
+        out.read -= changed.length;
+        return this.readTable(tx, stream, name, out, undefined);
       }
+      lastId = id;
+      while (j < old.length && (old[j] as ExportedEntity).id < id) rows.push(old[j++] as ExportedEntity);
+      const before = old[j]?.id === id ? (old[j++] as ExportedEntity) : undefined;
+      if (!before) added++;
+      // a version the last export saw already (written while it began): what it made of it
+      rows.push(before?.xmin === xmin ? before : new ExportedEntity(id, xmin, entity));
     }
+    while (j < old.length) rows.push(old[j++] as ExportedEntity);
+    if (old.length + added === count) {
+      out.reused += count - changed.length;
+      return new TableCache(rows);
+    }
+    return this.dropDeleted(tx, stream, name, out, new TableCache(rows));
+  }
+
+  /** `held` less the rows deleted since: those whose id and version Postgres does not list. */
+  private async dropDeleted(
+    tx: Db,
+    stream: RowStream | undefined,
+    name: EntityName,
+    out: Export,
+    held: TableCache,
+  ): Promise<TableCache> {
+    const dao = this.daos[name];
+    const versions = await dao.versions(tx, stream);
+    const found = held.match(versions.map((v) => v.id));
+    // a row held in another version (frozen by VACUUM where a server shows it so): read again
+    const stale = versions.filter((v, i) => found[i]?.xmin !== v.xmin).map((v) => v.id);
+    const fresh = new Map<string, ExportedEntity>();
+    for (const { entity, xmin } of stale.length ? await dao.exportRows(tx, { ids: stale }, stream) : []) {
+      fresh.set(entity.id, new ExportedEntity(entity.id, xmin, entity));
+    }
+    out.read += stale.length;
+    const rows: ExportedEntity[] = [];
     for (let i = 0; i < versions.length; i++) {
       const v = versions[i] as (typeof versions)[number];
-      const old = olds[i];
-      const e = old?.xmin === v.xmin ? old : fresh.get(v.id);
+      const e = found[i]?.xmin === v.xmin ? found[i] : fresh.get(v.id);
       // a row written after `versions` is not seen by this transaction: always found
       if (!e || e.xmin !== v.xmin) throw new Error(`${name} ${v.id} was listed but not read`);
-      if (e === old) out.reused++;
-      else out.read++;
       rows.push(e);
     }
-    return new TableCache(rows, fingerprint);
+    out.reused += rows.length - stale.length;
+    return new TableCache(rows);
   }
 }
 
@@ -239,10 +293,10 @@ export class ConfigExporter {
  * Where the transaction counter stands (64 bits, with its epoch: it never wraps), and which server
  * run hands it out (the postmaster's start time: another after a restart, a failover or a restore).
  */
-async function timeline(tx: Db): Promise<{ xid: bigint; server: string }> {
+async function timeline(tx: Db): Promise<{ xid: bigint; xmin: bigint; server: string }> {
   const result = await tx.execute(
-    sql`SELECT txid_snapshot_xmax(txid_current_snapshot())::text AS xid, pg_postmaster_start_time()::text AS server`,
+    sql`SELECT txid_snapshot_xmax(s)::text AS xid, txid_snapshot_xmin(s)::text AS xmin, pg_postmaster_start_time()::text AS server FROM txid_current_snapshot() AS s`,
   );
-  const [row] = (result as unknown as { rows: Array<{ xid: string; server: string }> }).rows;
-  return { xid: BigInt(row?.xid ?? 0), server: row?.server ?? "" };
+  const [row] = (result as unknown as { rows: Array<{ xid: string; xmin: string; server: string }> }).rows;
+  return { xid: BigInt(row?.xid ?? 0), xmin: BigInt(row?.xmin ?? 0), server: row?.server ?? "" };
 }

@@ -12,7 +12,7 @@ const ids = [
 ] as const;
 
 describe("an exporter's table cache", () => {
-  const cache = new TableCache([row(ids[0]), row(ids[2]), row(ids[3])], "3/0");
+  const cache = new TableCache([row(ids[0]), row(ids[2]), row(ids[3])]);
 
   it("matches ids listed in id order to its rows, undefined where it has none", () => {
     expect(cache.match(ids).map((e) => e?.id)).toEqual([ids[0], undefined, ids[2], ids[3], undefined]);

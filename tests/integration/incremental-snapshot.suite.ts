@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { applyDeclarative } from "../../control-plane/cluster/declarative";
 import { exportConfig } from "../../control-plane/cluster/export";
 import { ConfigExporter } from "../../control-plane/cluster/exporter";
@@ -11,7 +11,7 @@ import { nativeFlushDeflate, nativeMd5 } from "../../control-plane/cluster/nativ
 import { APART_TYPES } from "../../control-plane/cluster/publisher";
 import { type RestPart, SnapshotBuilder } from "../../control-plane/cluster/snapshot-builder";
 import { createDaos, type Daos } from "../../control-plane/dao";
-import type { Database } from "../../control-plane/db/client";
+import { type Database, openPostgres } from "../../control-plane/db/client";
 import { DeflateThreads } from "../../control-plane/node/deflate-threads";
 import { RestThread } from "../../control-plane/node/rest-thread";
 import type { ClusterIdentity } from "../../shared/cluster/keys";
@@ -209,6 +209,51 @@ export function incrementalSnapshotSuite(
       ).toBe(200);
       built = await buildAndCompare();
       expect(built.config.services?.find((s) => s.id === svc.id)?.host).toBe("again.test");
+    });
+
+    it("reads the rows written since, and lists every row's id and version only when some were deleted", async () => {
+      expect((await api.call("POST", "/services", { name: "to-delete", host: "gone.test" })).status).toBe(
+        201,
+      );
+      await buildAndCompare();
+      const versions = vi.spyOn(daos.services, "versions");
+      try {
+        expect((await api.call("PATCH", "/services/s3", { retries: 7 })).status).toBe(200);
+        let built = await buildAndCompare();
+        expect(built.exp.read).toBe(1);
+        expect(versions).not.toHaveBeenCalled();
+        expect((await api.call("DELETE", "/services/to-delete")).status).toBe(204);
+        built = await buildAndCompare();
+        expect(versions).toHaveBeenCalledTimes(1);
+        expect(built.config.services?.some((s) => s.name === "to-delete")).toBe(false);
+      } finally {
+        versions.mockRestore();
+      }
+    });
+
+    it("finds a row written by a transaction that was still open when the last export read", async (ctx) => {
+      // two connections: a server's, not PGlite's one
+      if (!database.postgres) return ctx.skip();
+      const other = openPostgres({ ...database.postgres, max: 1 });
+      try {
+        await other.db.transaction(async (tx) => {
+          await tx.execute(sql`UPDATE consumers SET custom_id = 'committed-late' WHERE username = 'u3'`);
+          // a later transaction commits first: the export's snapshot ends past the open one
+          await database.db.execute(
+            sql`UPDATE consumers SET custom_id = 'committed-first' WHERE username = 'u4'`,
+          );
+          // the export reads while that write is in progress: it does not see it
+          const during = await buildAndCompare();
+          expect(during.config.consumers?.find((c) => c.username === "u3")?.custom_id).not.toBe(
+            "committed-late",
+          );
+        });
+        // committed now, by a transaction numbered before the last export's snapshot ended
+        const after = await buildAndCompare();
+        expect(after.config.consumers?.find((c) => c.username === "u3")?.custom_id).toBe("committed-late");
+      } finally {
+        await other.close();
+      }
     });
 
     it.runIf(opts.freeze)("stays right when rows are frozen by VACUUM and written again", async () => {
