@@ -1,0 +1,124 @@
+import { sql } from "drizzle-orm";
+import { applyDeclarative } from "../control-plane/cluster/declarative";
+import { ConfigExporter } from "../control-plane/cluster/exporter";
+import { nativeMd5 } from "../control-plane/cluster/native-codecs";
+import { APART_TYPES } from "../control-plane/cluster/publisher";
+import { type RestPart, SnapshotBuilder } from "../control-plane/cluster/snapshot-builder";
+import type { Daos } from "../control-plane/dao";
+import type { Db, PostgresConnection } from "../control-plane/db/client";
+import type { SnapshotRead } from "../control-plane/db/snapshot-read";
+import { DeflateThreads } from "../control-plane/node/deflate-threads";
+import { RestThread } from "../control-plane/node/rest-thread";
+import type { ClusterIdentity } from "../shared/cluster/keys";
+import { parseDeclarative } from "../shared/declarative/parse";
+import { type SnapshotShape, syntheticConfig } from "../tests/helpers/synthetic-config";
+import { median } from "./load";
+
+/** How many imports are built each way, in turns. */
+export const IMPORT_PAIRS = Number(process.env.PAIRS ?? 3);
+
+export type RestThreadRow = {
+  /** A full build after an import, on the publisher's thread alone: median ms. */
+  oneThreadMs: number;
+  /** The same with the rest of the config on the rest thread: median ms. */
+  restThreadMs: number;
+  /** Of which the export on the publisher's thread (the types hashed apart). */
+  apartExportMs: number;
+  /** When the rest thread's part (export and build) was ready, from the build's start. */
+  restReadyMs: number;
+};
+
+/**
+ * What a control plane on Postgres does after `POST /config` of a large config: every row new, so
+ * every row read and every segment compressed, with the JIT warm and the caches of the config
+ * before. Built on one thread, and with the rest on the rest thread (ready, as it is from a node's
+ * second build on), after imports in turns so that neither is always the one after the other.
+ */
+export async function benchRestThread(
+  db: Db,
+  read: SnapshotRead,
+  daos: Daos,
+  postgres: PostgresConnection,
+  identity: ClusterIdentity,
+  kid: string,
+  shape: SnapshotShape,
+): Promise<RestThreadRow> {
+  const threads = new DeflateThreads();
+  const rest = new RestThread(postgres);
+  const meta = { created_at: Date.now(), cp_id: "bench" };
+  const one = {
+    exporter: new ConfigExporter(db, daos, read),
+    builder: new SnapshotBuilder(threads.deflate, nativeMd5),
+  };
+  const two = {
+    exporter: new ConfigExporter(db, daos, read),
+    builder: new SnapshotBuilder(threads.deflate, nativeMd5),
+  };
+  const buildOne = async () => one.builder.build(await one.exporter.export(), meta, identity, kid);
+  const buildTwo = async () => {
+    let part: Promise<RestPart> | undefined;
+    const t = performance.now();
+    const exp = await two.exporter.export({
+      types: APART_TYPES,
+      share: (snapshot) => {
+        const started = rest.start(snapshot);
+        part = started.part;
+        return started.taken;
+      },
+    });
+    const exportMs = performance.now() - t;
+    let readyMs = 0;
+    const timed = part?.then((p) => {
+      readyMs = performance.now() - t;
+      return p;
+    });
+    await two.builder.build(exp, meta, identity, kid, timed);
+    return { exportMs, readyMs };
+  };
+  try {
+    // as a running node: a first build each, the rest thread started after it and warmed up
+    await buildOne();
+    await two.builder.build(await two.exporter.export(), meta, identity, kid);
+    await rest.prepare();
+    const oneMs: number[] = [];
+    const twoMs: number[] = [];
+    const apartMs: number[] = [];
+    const readyMs: number[] = [];
+    const importAgain = async () => {
+      const parsed = parseDeclarative(syntheticConfig(shape).config);
+      if (!parsed.ok) throw new Error("the synthetic config does not parse");
+      const applied = await applyDeclarative(db, daos, parsed.value);
+      if (!applied.ok) throw new Error(applied.error.message);
+      // the dead rows of the import before are not left for one of the two to step over
+      await db.execute(sql`VACUUM ANALYZE`);
+    };
+    for (let i = 0; i < IMPORT_PAIRS; i++) {
+      const turns = [
+        async () => {
+          await importAgain();
+          const t = performance.now();
+          await buildOne();
+          oneMs.push(performance.now() - t);
+        },
+        async () => {
+          await importAgain();
+          const t = performance.now();
+          const { exportMs, readyMs: ready } = await buildTwo();
+          apartMs.push(exportMs);
+          readyMs.push(ready);
+          twoMs.push(performance.now() - t);
+        },
+      ];
+      for (const turn of i % 2 ? turns.reverse() : turns) await turn();
+    }
+    return {
+      oneThreadMs: median(oneMs),
+      restThreadMs: median(twoMs),
+      apartExportMs: median(apartMs),
+      restReadyMs: median(readyMs),
+    };
+  } finally {
+    await rest.close();
+    await threads.close();
+  }
+}
