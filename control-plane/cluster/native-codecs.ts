@@ -30,7 +30,13 @@ export const RUN_DEFLATE_LEVEL = 3;
 
 const RUN_DEFLATE = { level: RUN_DEFLATE_LEVEL, finishFlush: zlib.constants.Z_FULL_FLUSH };
 
-export const nativeFlushDeflate: FlushDeflate = (bytes) => ({
-  deflated: new Uint8Array(zlib.deflateRawSync(bytes, RUN_DEFLATE)),
-  crc: nativeCrc32(bytes),
-});
+const encoder = new TextEncoder();
+
+export const nativeFlushDeflate: FlushDeflate = (text) => {
+  const bytes = encoder.encode(text);
+  return {
+    deflated: new Uint8Array(zlib.deflateRawSync(bytes, RUN_DEFLATE)),
+    crc: nativeCrc32(bytes),
+    size: bytes.length,
+  };
+};

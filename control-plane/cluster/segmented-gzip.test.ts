@@ -40,9 +40,9 @@ describe("SegmentedGzip", () => {
 
   it("compresses a segment again only when its records or tag change", async () => {
     let calls = 0;
-    const gz = new SegmentedGzip((bytes) => {
+    const gz = new SegmentedGzip((text) => {
       calls++;
-      return nativeFlushDeflate(bytes);
+      return nativeFlushDeflate(text);
     });
     const r = [{}, {}, {}];
     const pieces = (records: object[][], tags: string[]) =>
@@ -63,7 +63,7 @@ describe("SegmentedGzip", () => {
   it("hands every piece to an asynchronous deflate before the first is done", async () => {
     const waiting: Array<() => void> = [];
     const gz = new SegmentedGzip(
-      (bytes) => new Promise((resolve) => waiting.push(() => resolve(nativeFlushDeflate(bytes)))),
+      (text) => new Promise((resolve) => waiting.push(() => resolve(nativeFlushDeflate(text)))),
     );
     const built = gzipOf(gz, ["[", segment("x", [{}], "a"), ",", segment("x", [{}], "b"), "]"]);
     // five pieces: three literals and two segments, all started, none finished
@@ -74,9 +74,9 @@ describe("SegmentedGzip", () => {
 
   it("does not reuse what a failed build compressed", async () => {
     let fail = true;
-    const gz = new SegmentedGzip(async (bytes) => {
+    const gz = new SegmentedGzip(async (text) => {
       if (fail) throw new Error("deflate failed");
-      return nativeFlushDeflate(bytes);
+      return nativeFlushDeflate(text);
     });
     const r = {};
     await expect(gzipOf(gz, [segment("x", [r], "a")])).rejects.toThrow("deflate failed");

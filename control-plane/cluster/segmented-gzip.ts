@@ -2,12 +2,12 @@ import { crc32Combine } from "../../shared/util/crc32";
 import { RunCache } from "./run-cache";
 
 /**
- * Compresses a run of bytes as raw deflate blocks that end on a byte boundary with the dictionary
- * reset (zlib's full flush) and no final block, with the CRC-32 of the input: such runs may be
- * joined in any order into one deflate stream. It may answer later, and may take the bytes (move
- * them to another thread): the caller does not read them again.
+ * Compresses a run of text, as UTF-8, into raw deflate blocks that end on a byte boundary with the
+ * dictionary reset (zlib's full flush) and no final block, with the CRC-32 and length of its bytes:
+ * such runs may be joined in any order into one deflate stream. It may answer later: a thread of
+ * its own may encode and compress the text while this one makes the next.
  */
-export type FlushDeflate = (bytes: Uint8Array) => Deflated | Promise<Deflated>;
+export type FlushDeflate = (text: string) => Part | Promise<Part>;
 
 export type Deflated = { deflated: Uint8Array; crc: number };
 
@@ -27,7 +27,6 @@ export type Compressed = { readonly compressed: readonly Part[] | Promise<readon
 /** Pieces handed to `deflate` by `start`, joined by `finish`. */
 export type Started = { readonly parts: Promise<Part[]> };
 
-const encoder = new TextEncoder();
 /** A final, empty deflate block (fixed Huffman codes: BFINAL, BTYPE 01, end of block). */
 const FINAL_BLOCK = Uint8Array.of(0x03, 0x00);
 const HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff);
@@ -53,7 +52,7 @@ export class SegmentedGzip {
     let literal = "";
     const flush = () => {
       if (literal === "") return;
-      pending.push(this.compress(literal));
+      pending.push(this.deflate(literal));
       literal = "";
     };
     for (const piece of pieces) {
@@ -63,7 +62,7 @@ export class SegmentedGzip {
       }
       flush();
       if ("compressed" in piece) pending.push(piece.compressed);
-      else pending.push(this.segments.get(piece.tag, piece.records, () => this.compress(piece.text())));
+      else pending.push(this.segments.get(piece.tag, piece.records, () => this.deflate(piece.text())));
     }
     flush();
     const parts = Promise.all(pending).then((all) => all.flat());
@@ -77,7 +76,7 @@ export class SegmentedGzip {
    * bytes they inflate to.
    */
   async finish(started: Started, lead = ""): Promise<{ gzip: Uint8Array; size: number }> {
-    const first = lead === "" ? [] : [await this.compress(lead)];
+    const first = lead === "" ? [] : [await this.deflate(lead)];
     const parts = [...first, ...(await started.parts)];
     let crc = 0;
     let size = 0;
@@ -117,15 +116,5 @@ export class SegmentedGzip {
    */
   abandon(): void {
     this.segments.abandon();
-  }
-
-  private compress(text: string): Part | Promise<Part> {
-    const bytes = encoder.encode(text);
-    // read first: a `deflate` may move the bytes to another thread
-    const size = bytes.length;
-    const deflated = this.deflate(bytes);
-    if (deflated instanceof Promise)
-      return deflated.then((d) => ({ deflated: d.deflated, crc: d.crc, size }));
-    return { deflated: deflated.deflated, crc: deflated.crc, size };
   }
 }

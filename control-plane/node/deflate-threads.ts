@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { nativeCrc32, RUN_DEFLATE_LEVEL } from "../cluster/native-codecs";
-import type { Deflated, FlushDeflate } from "../cluster/segmented-gzip";
+import { RUN_DEFLATE_LEVEL } from "../cluster/native-codecs";
+import type { FlushDeflate, Part } from "../cluster/segmented-gzip";
 
 /*
  * The Node control plane compresses snapshot segments on threads of its own, so that a build
@@ -11,23 +11,29 @@ import type { Deflated, FlushDeflate } from "../cluster/segmented-gzip";
  * twice as long as the synchronous call for a config's segments.
  */
 
-/** The thread's code: plain JavaScript (no loader needed), synchronous zlib on whole segments. */
+/**
+ * The thread's code: plain JavaScript (no loader needed), synchronous zlib on whole segments. The
+ * text is encoded here too, and its CRC-32 taken (zlib's, Node 20.15 and later): the building
+ * thread only makes text.
+ */
 const THREAD = `
 const { parentPort } = require("node:worker_threads");
 const zlib = require("node:zlib");
-parentPort.on("message", ({ id, bytes, level }) => {
+parentPort.on("message", ({ id, text, level }) => {
   try {
+    const bytes = Buffer.from(text, "utf8");
     const out = zlib.deflateRawSync(bytes, { level, finishFlush: zlib.constants.Z_FULL_FLUSH });
     const deflated = new Uint8Array(out.length);
     deflated.set(out);
-    parentPort.postMessage({ id, deflated }, [deflated.buffer]);
+    parentPort.postMessage({ id, deflated, crc: zlib.crc32(bytes), size: bytes.length }, [deflated.buffer]);
   } catch (e) {
     parentPort.postMessage({ id, error: String(e && e.message || e) });
   }
 });
 `;
 
-type Job = { resolve: (d: Uint8Array) => void; reject: (e: Error) => void };
+type Job = { resolve: (p: Part) => void; reject: (e: Error) => void };
+type Answer = { id: number; deflated?: Uint8Array; crc: number; size: number; error?: string };
 
 /** One thread and the jobs it has not answered. */
 class DeflateThread {
@@ -38,18 +44,18 @@ class DeflateThread {
   constructor(private readonly onExit: (t: DeflateThread) => void) {
     this.worker = new Worker(THREAD, { eval: true });
     this.worker.unref();
-    this.worker.on("message", (m: { id: number; deflated?: Uint8Array; error?: string }) => {
+    this.worker.on("message", (m: Answer) => {
       const job = this.jobs.get(m.id);
       this.jobs.delete(m.id);
       if (this.jobs.size === 0) this.worker.unref();
-      if (m.deflated) job?.resolve(m.deflated);
+      if (m.deflated) job?.resolve({ deflated: m.deflated, crc: m.crc, size: m.size });
       else job?.reject(new Error(`deflate failed: ${m.error}`));
     });
     this.worker.on("error", (e) => this.fail(e));
     this.worker.on("exit", (code) => this.fail(new Error(`deflate thread exited (code ${code})`)));
   }
 
-  send(id: number, bytes: Uint8Array, level: number, job: Job): void {
+  send(id: number, text: string, level: number, job: Job): void {
     if (this.broken) {
       job.reject(this.broken);
       return;
@@ -57,8 +63,7 @@ class DeflateThread {
     // referenced while it owes an answer: a process must not exit with a build half done
     if (this.jobs.size === 0) this.worker.ref();
     this.jobs.set(id, job);
-    // the caller's bytes move to the thread without a copy (they are not used here again)
-    this.worker.postMessage({ id, bytes, level }, [bytes.buffer as ArrayBuffer]);
+    this.worker.postMessage({ id, text, level });
   }
 
   terminate(): Promise<number> {
@@ -82,7 +87,7 @@ export type DeflateThreadsOptions = {
 };
 
 /**
- * A pool of threads that compress runs of bytes as `FlushDeflate` asks. A thread that dies fails
+ * A pool of threads that encode and compress runs of text as `FlushDeflate` asks. A thread that dies fails
  * its jobs (the build fails, and the next one starts afresh) and is replaced on the next call.
  * Idle threads do not keep the process alive.
  */
@@ -99,18 +104,10 @@ export class DeflateThreads {
     this.threads = Array.from({ length: n }, () => this.spawn());
   }
 
-  /** Bytes passed in are moved to a thread: the caller must not use them again. */
-  readonly deflate: FlushDeflate = (bytes) => {
+  readonly deflate: FlushDeflate = (text) => {
     if (this.closed) return Promise.reject(new Error("deflate threads closed"));
-    const crc = nativeCrc32(bytes);
-    // the bytes may be a view of a larger buffer: only a buffer of their own can move
-    const own =
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    return new Promise<Deflated>((resolve, reject) => {
-      this.pick().send(this.nextId++, own, this.level, {
-        resolve: (deflated) => resolve({ deflated, crc }),
-        reject,
-      });
+    return new Promise<Part>((resolve, reject) => {
+      this.pick().send(this.nextId++, text, this.level, { resolve, reject });
     });
   };
 
