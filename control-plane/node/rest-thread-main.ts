@@ -1,10 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { isHashedApart } from "../../shared/hash/config-hash";
 import { ConfigExporter } from "../cluster/exporter";
-import { nativeFlushDeflate, nativeMd5 } from "../cluster/native-codecs";
+import { nativeMd5 } from "../cluster/native-codecs";
 import { SnapshotBuilder } from "../cluster/snapshot-builder";
 import { createDaos, ENTITY_NAMES } from "../dao";
 import { openPostgres, type PostgresConnection } from "../db/client";
+import { DeflateThreads } from "./deflate-threads";
 import type { RestReply, RestRequest } from "./rest-thread";
 
 /*
@@ -21,7 +22,9 @@ const database = openPostgres({ ...(workerData as PostgresConnection), max: 1 })
 const daos = createDaos(database.db, () => {});
 const exporter = new ConfigExporter(database.db, daos, database.read);
 const types = ENTITY_NAMES.filter((name) => !isHashedApart(name));
-const builder = new SnapshotBuilder(nativeFlushDeflate, nativeMd5);
+// its runs compressed on a thread of their own while it makes the next run's text, as the
+// publisher's are
+const builder = new SnapshotBuilder(new DeflateThreads({ threads: 1 }).deflate, nativeMd5);
 
 const reply = (m: RestReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 

@@ -6,8 +6,9 @@ import type { PostgresConnection } from "../db/client";
  * The Node control plane builds a snapshot on two threads: the types Kong hashes one by one
  * (services, routes, plugins, upstreams, targets) on its own, and the rest (certificates, SNIs, CA
  * certificates, consumers and credentials) on a thread with its own connection, reading at the
- * snapshot the control plane's export shares (`pg_export_snapshot`). In the large case the two are
- * about even, and a build's export and text were most of its time on one thread.
+ * snapshot the control plane's export shares (`pg_export_snapshot`), its runs compressed on a
+ * deflate thread of its own. In the large case the rest is the larger half (100k of 130k entities):
+ * alone, it took two thirds of the time of the whole build on one thread (BENCHMARKS.md).
  */
 
 export type RestRequest = { id: number; snapshot: string };
