@@ -15,7 +15,7 @@ import { type SnapshotShape, syntheticConfig } from "../tests/helpers/synthetic-
 import { median } from "./load";
 
 /** How many imports are built each way, in turns. */
-export const IMPORT_PAIRS = Number(process.env.PAIRS ?? 3);
+export const IMPORT_ROUNDS = 3;
 
 export type RestThreadRow = {
   /** A full build after an import, on the publisher's thread alone: median ms. */
@@ -26,13 +26,20 @@ export type RestThreadRow = {
   apartExportMs: number;
   /** When the rest thread's part (export and build) was ready, from the build's start. */
   restReadyMs: number;
+  /**
+   * Each half with the machine to itself: the rest thread's part with the publisher's thread idle,
+   * then the publisher's export and build of the types apart, joined with that part. With a core
+   * for each (and for Postgres), a build takes about the longer of the two.
+   */
+  restAloneMs: number;
+  apartAloneMs: number;
 };
 
 /**
  * What a control plane on Postgres does after `POST /config` of a large config: every row new, so
  * every row read and every segment compressed, with the JIT warm and the caches of the config
  * before. Built on one thread, and with the rest on the rest thread (ready, as it is from a node's
- * second build on), after imports in turns so that neither is always the one after the other.
+ * second build on), and each half alone, after imports in turns so that no way is always the one after another.
  */
 export async function benchRestThread(
   db: Db,
@@ -54,6 +61,8 @@ export async function benchRestThread(
     exporter: new ConfigExporter(db, daos, read),
     builder: new SnapshotBuilder(threads.deflate, nativeMd5),
   };
+  // shares a snapshot and reads nothing: the rest thread's part on its own
+  const sharer = new ConfigExporter(db, daos, read);
   const buildOne = async () => one.builder.build(await one.exporter.export(), meta, identity, kid);
   const buildTwo = async () => {
     let part: Promise<RestPart> | undefined;
@@ -84,6 +93,8 @@ export async function benchRestThread(
     const twoMs: number[] = [];
     const apartMs: number[] = [];
     const readyMs: number[] = [];
+    const restAloneMs: number[] = [];
+    const apartAloneMs: number[] = [];
     const importAgain = async () => {
       const parsed = parseDeclarative(syntheticConfig(shape).config);
       if (!parsed.ok) throw new Error("the synthetic config does not parse");
@@ -92,7 +103,7 @@ export async function benchRestThread(
       // the dead rows of the import before are not left for one of the two to step over
       await db.execute(sql`VACUUM ANALYZE`);
     };
-    for (let i = 0; i < IMPORT_PAIRS; i++) {
+    for (let i = 0; i < IMPORT_ROUNDS; i++) {
       const turns = [
         async () => {
           await importAgain();
@@ -108,14 +119,37 @@ export async function benchRestThread(
           readyMs.push(ready);
           twoMs.push(performance.now() - t);
         },
+        async () => {
+          await importAgain();
+          let part: Promise<RestPart> | undefined;
+          let t = performance.now();
+          await sharer.export({
+            types: [],
+            share: (snapshot) => {
+              const started = rest.start(snapshot);
+              part = started.part;
+              return started.taken;
+            },
+          });
+          const built = await part;
+          restAloneMs.push(performance.now() - t);
+          if (!built) throw new Error("the export did not share its snapshot");
+          t = performance.now();
+          const exp = await two.exporter.export({ types: APART_TYPES });
+          await two.builder.build(exp, meta, identity, kid, Promise.resolve(built));
+          apartAloneMs.push(performance.now() - t);
+        },
       ];
-      for (const turn of i % 2 ? turns.reverse() : turns) await turn();
+      // each way first in one import of three, second in another, last in the third
+      for (let k = 0; k < turns.length; k++) await (turns[(i + k) % turns.length] as () => Promise<void>)();
     }
     return {
       oneThreadMs: median(oneMs),
       restThreadMs: median(twoMs),
       apartExportMs: median(apartMs),
       restReadyMs: median(readyMs),
+      restAloneMs: median(restAloneMs),
+      apartAloneMs: median(apartAloneMs),
     };
   } finally {
     await rest.close();
