@@ -2,8 +2,8 @@ import { type DeclarativeError, type ParsedConfig, parseDeclarative } from "../.
 import { type KongError, luaPretty } from "../../shared/schema/errors";
 import { err, ok, type Result } from "../../shared/util/result";
 import { type Daos, ENTITY_NAMES } from "../dao";
+import { bumpConfigVersion } from "../dao/config-version";
 import { PG_UNIQUE_VIOLATION, pgError } from "../dao/db-errors";
-import { bumpConfigVersion } from "../dao/entity-dao";
 import type { Db } from "../db/client";
 
 /** Kong's "invalid declarative configuration" (code 14), with the errors where the input had them. */

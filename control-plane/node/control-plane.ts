@@ -12,7 +12,7 @@ import { DataPlaneStore } from "../cluster/data-planes";
 import { Hub } from "../cluster/hub";
 import { Publisher } from "../cluster/publisher";
 import { createDaos } from "../dao";
-import { CONFIG_CHANNEL } from "../dao/entity-dao";
+import { CONFIG_CHANNEL } from "../dao/config-version";
 import { type Database, openPglite, openPostgres } from "../db/client";
 import { checkAdminExposure, serveAdmin } from "./admin-server";
 import { createClusterListener } from "./cluster-listener";
