@@ -156,3 +156,27 @@ export async function benchRestThread(
     await threads.close();
   }
 }
+
+const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
+
+/** BENCHMARKS.md's part on the rest thread, for a config of `entities` on a machine of `cores`. */
+export function restThreadSection(row: RestThreadRow, entities: number, cores: number): string {
+  return `On a Postgres server, the Node control plane builds the rest of the
+config (what Kong hashes together: certificates, SNIs, CA certificates, consumers and credentials)
+on a thread of its own (\`control-plane/node/rest-thread.ts\`), with its own connection reading at
+the snapshot the publisher's export shares (\`pg_export_snapshot\`), while the publisher exports and
+builds the types Kong hashes one by one. The thread loads and warms up after a node's first build,
+which stays on one thread. Measured after a \`POST /config\` of the last
+row's config (every row new, so every row read and every run compressed), the caches and the JIT
+warm, ${IMPORT_ROUNDS} imports built each way in turns, medians. Baseline: the same build on the
+publisher's thread alone, in the same run. Then each half with the machine to itself: the rest
+thread's part with the publisher's thread idle, and the publisher's export and build of the types
+apart; with a core for each and for Postgres, a build takes about the longer of the two.
+
+| entities | one thread ms | rest on its thread ms | ratio | the publisher's export ms | the rest's part ready at ms | the rest alone ms | the types apart alone ms | the longer ÷ one thread |
+|---|---|---|---|---|---|---|---|---|
+| ${entities} | ${f(row.oneThreadMs)} | ${f(row.restThreadMs)} | ${f(row.restThreadMs / row.oneThreadMs)} | ${f(row.apartExportMs)} | ${f(row.restReadyMs)} | ${f(row.restAloneMs)} | ${f(row.apartAloneMs)} | ${f(Math.max(row.restAloneMs, row.apartAloneMs) / row.oneThreadMs)} |
+
+This machine has ${cores} cores.
+`;
+}

@@ -25,7 +25,7 @@ import { withWorkerdCpu } from "./process-cpu";
 import { measurePropagation, propagationOn, waitServedOn } from "./propagation";
 import { countProxyInstructions, instructionsSection } from "./proxy-instructions";
 import { type ProxyResults, proxySection } from "./proxy-section";
-import { benchRestThread, IMPORT_ROUNDS } from "./rest-thread";
+import { benchRestThread, IMPORT_ROUNDS, restThreadSection } from "./rest-thread";
 import { benchRouter } from "./router";
 import { benchSnapshots, EXPORT_PAIRS, NEW_PROCESS_RUNS } from "./snapshot";
 import { startBenchUpstream } from "./upstream";
@@ -515,24 +515,7 @@ same first export and build, each in a new process (\`bench/first-build.ts\`), $
 |---|---|---|---|---|
 ${snapshotRows.map((r) => `| ${r.entities} | ${f(r.newProcessExportMs)} | ${f(r.newProcessBuildMs)} | ${f(r.newProcessExportMs + r.newProcessBuildMs)} | ${f((r.newProcessExportMs + r.newProcessBuildMs) / (r.firstExportMs + r.firstBuildMs))} |`).join("\n")}
 
-On a Postgres server, the Node control plane builds the rest of the
-config (what Kong hashes together: certificates, SNIs, CA certificates, consumers and credentials)
-on a thread of its own (\`control-plane/node/rest-thread.ts\`), with its own connection reading at
-the snapshot the publisher's export shares (\`pg_export_snapshot\`), while the publisher exports and
-builds the types Kong hashes one by one. The thread loads and warms up after a node's first build,
-which stays on one thread. Measured after a \`POST /config\` of the last
-row's config (every row new, so every row read and every run compressed), the caches and the JIT
-warm, ${IMPORT_ROUNDS} imports built each way in turns, medians. Baseline: the same build on the
-publisher's thread alone, in the same run. Then each half with the machine to itself: the rest
-thread's part with the publisher's thread idle, and the publisher's export and build of the types
-apart; with a core for each and for Postgres, a build takes about the longer of the two.
-
-| entities | one thread ms | rest on its thread ms | ratio | the publisher's export ms | the rest's part ready at ms | the rest alone ms | the types apart alone ms | the longer ÷ one thread |
-|---|---|---|---|---|---|---|---|---|
-| ${3 * restShape.services + 2 * restShape.consumers} | ${f(restRow.oneThreadMs)} | ${f(restRow.restThreadMs)} | ${f(restRow.restThreadMs / restRow.oneThreadMs)} | ${f(restRow.apartExportMs)} | ${f(restRow.restReadyMs)} | ${f(restRow.restAloneMs)} | ${f(restRow.apartAloneMs)} | ${f(Math.max(restRow.restAloneMs, restRow.apartAloneMs) / restRow.oneThreadMs)} |
-
-This machine has ${cpus().length} cores.
-
+${restThreadSection(restRow, 3 * restShape.services + 2 * restShape.consumers, cpus().length)}
 Target (DESIGN.md): snapshot build+sign ≤ 1 s at the large case (the last row of each table).
 
 The managed CP builds in its Hub, a Durable Object: one isolate, which has 128 MB at the edge. The
