@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { NO_EPOCH } from "../../shared/snapshot/rollback";
 import { type Daos, ENTITY_NAMES, type EntityName } from "../dao";
+import type { Written } from "../dao/entity-dao";
 import type { Db } from "../db/client";
 import { configVersion } from "../db/schema";
 import { type RowStream, readInTransaction, type SnapshotRead } from "../db/snapshot-read";
@@ -38,6 +39,9 @@ const SNAPSHOT_ID = /^[0-9A-Fa-f]+(-[0-9A-Fa-f]+)*$/;
 
 /** A 64-bit transaction counter moved this far (half the 32-bit `xmin` space) drops the cache. */
 const XID_HORIZON = 2n ** 31n;
+
+/** A table's row count, and how many of its rows were written since the last export. */
+type Tally = { count: number; fresh: number };
 
 /** A table as the last export read it: its rows in id order. */
 export class TableCache {
@@ -183,10 +187,16 @@ export class ConfigExporter {
     // snapshot's xmin on (those before had all ended, and it saw those that committed)
     const written = seen.last === undefined ? undefined : { from: seen.last, window: xid - seen.last };
     const out: Export = { version, epoch, types: [], read: 0, reused: 0 };
+    // one query for every table held: its count, and how many of its rows were written since
+    const held = written ? types.filter((name) => this.cache.has(name)) : [];
+    const counts =
+      written && held.length ? await this.tallies(tx, held, written) : new Map<EntityName, Tally>();
     const left = new Set<string>();
     for (const name of types) {
       const dao = this.daos[name];
-      const table = await this.readTable(tx, stream, name, out, written);
+      const tally = counts.get(name);
+      const since = tally && written ? { ...tally, written } : undefined;
+      const table = await this.readTable(tx, stream, name, out, since);
       this.cache.set(name, table);
       const entities: ExportedEntity[] = [];
       for (const e of table.rows) {
@@ -200,22 +210,45 @@ export class ConfigExporter {
     return out;
   }
 
+  /** Each table's row count and rows `written`, in one query. */
+  private async tallies(
+    tx: Db,
+    names: readonly EntityName[],
+    written: Written,
+  ): Promise<Map<EntityName, Tally>> {
+    const query = sql.join(
+      names.map(
+        (name, i) =>
+          sql`SELECT ${sql.raw(String(i))} AS i, n, w FROM (${this.daos[name].tally(written)}) AS t`,
+      ),
+      sql` UNION ALL `,
+    );
+    const result = await tx.execute(query);
+    const rows = (result as unknown as { rows: Array<{ i: number; n: number; w: number }> }).rows;
+    const out = new Map<EntityName, Tally>();
+    for (const row of rows) {
+      const name = names[Number(row.i)];
+      if (name) out.set(name, { count: Number(row.n), fresh: Number(row.w) });
+    }
+    return out;
+  }
+
   /**
-   * A table's rows: those the last export read, with the rows written since in their place (read
-   * by the transaction that wrote them, `written`). A table whose count then falls short of the
-   * rows held lost some: which, the ids and versions of its rows tell. Without an export before,
-   * every row is read.
+   * A table's rows: those the last export read, with the rows written since in their place (`since`:
+   * the table's count, and how many rows were written since). A table whose count then falls short
+   * of the rows held lost some: which, the ids and versions of its rows tell. Without an export
+   * before, every row is read.
    */
   private async readTable(
     tx: Db,
     stream: RowStream | undefined,
     name: EntityName,
     out: Export,
-    written: { from: bigint; window: bigint } | undefined,
+    since: (Tally & { written: Written }) | undefined,
   ): Promise<TableCache> {
     const dao = this.daos[name];
     const cached = this.cache.get(name);
-    if (!cached || !written) {
+    if (!cached || !since) {
       const rows: ExportedEntity[] = [];
       for (const { entity, xmin } of await dao.exportRows(tx, undefined, stream)) {
         rows.push(new ExportedEntity(entity.id, xmin, entity));
@@ -223,13 +256,13 @@ export class ConfigExporter {
       out.read += rows.length;
       return new TableCache(rows);
     }
-    const count = await dao.count(tx);
-    const changed = await dao.exportRows(tx, { written }, stream);
-    out.read += changed.length;
-    if (changed.length === 0 && count === cached.rows.length) {
+    const { count } = since;
+    if (since.fresh === 0 && count === cached.rows.length) {
       out.reused += count;
       return cached;
     }
+    const changed = since.fresh === 0 ? [] : await dao.exportRows(tx, { written: since.written }, stream);
+    out.read += changed.length;
     // the rows held and those written, both in id order, walked side by side
     const old = cached.rows;
     const rows: ExportedEntity[] = [];
