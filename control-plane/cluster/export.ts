@@ -67,6 +67,12 @@ export async function exportConfig(
   );
 }
 
+/** The config version and the database's epoch: what a snapshot made now would carry. */
+export async function readConfigState(db: Db): Promise<{ version: number; epoch: string }> {
+  const [row] = await db.select().from(configVersion).where(eq(configVersion.id, 1));
+  return { version: row?.version ?? 0, epoch: row?.epoch ?? NO_EPOCH };
+}
+
 export async function readConfigVersion(db: Db): Promise<number> {
   const [row] = await db.select().from(configVersion).where(eq(configVersion.id, 1));
   return row?.version ?? 0;

@@ -73,6 +73,12 @@ export class Publisher {
   /** Until when builds stay on this thread after the rest builder failed one (epoch ms). */
   private restAfter = 0;
 
+  /**
+   * Whether the current snapshot was restored, not built here: the next build of the same config
+   * version is made in full, and replaces it only if it differs (an older Lintel made it).
+   */
+  private restored = false;
+
   private readonly exporter: ConfigExporter;
   private readonly builder: SnapshotBuilder;
 
@@ -97,12 +103,20 @@ export class Publisher {
    * that DPs are served without waiting for the database; `poll` replaces it if it is out of date.
    */
   restore(snapshot: Snapshot): void {
-    this.current ??= snapshot;
+    if (this.current) return;
+    this.current = snapshot;
+    this.restored = true;
   }
 
+  /**
+   * Makes the first build, then polls. With a snapshot restored, DPs are served that one and the
+   * build runs on after start returns (it finds the config unchanged and keeps it, or replaces it).
+   */
   async start(): Promise<void> {
     // through schedule, so that a write during start-up waits for this build instead of overlapping
-    await this.schedule();
+    const first = this.schedule();
+    if (this.current) first.catch((e) => this.opts.log(`[lintel] cluster: export failed: ${e}`));
+    else await first;
     if (this.opts.pollInterval <= 0) return;
     this.timer = setInterval(() => {
       this.poll().catch((e) => this.opts.log(`[lintel] cluster: polling the config version failed: ${e}`));
@@ -112,6 +126,11 @@ export class Publisher {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Resolves once no build runs (failed or not): for a clean close. */
+  async idle(): Promise<void> {
+    for (let b = this.building; b !== undefined; b = this.building) await b.catch(() => {});
   }
 
   /** Asks for a new snapshot; returns when one that includes every change so far is out. */
@@ -178,9 +197,10 @@ export class Publisher {
     );
     if (restBuilder && !rest) throw new Error("the export did not share its snapshot");
     const { version, epoch } = exported;
+    const held = this.current?.manifest;
+    const unchanged = held?.version === version && held.epoch === epoch;
     // an unchanged config: the rest, built all the same, is dropped
-    if (this.current && this.current.manifest.version === version && this.current.manifest.epoch === epoch)
-      return;
+    if (unchanged && !this.restored) return;
     const sealed = await this.builder.build(
       exported,
       { created_at: this.opts.now?.() ?? Date.now(), cp_id: this.opts.cpId },
@@ -188,6 +208,10 @@ export class Publisher {
       this.opts.kid,
       rest,
     );
+    const restored = this.restored;
+    this.restored = false;
+    // DPs were sent the restored snapshot: the same config, hashed the same, is not sent again
+    if (unchanged && restored && sealed.manifest.config_hash === held?.config_hash) return;
     const names = exported.types
       .find((t) => t.name === "plugins")
       ?.entities.map((e) => String(e.entity.name));

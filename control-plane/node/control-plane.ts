@@ -6,17 +6,20 @@ import { CLUSTER_AUDIENCE, ReplayGuard } from "../../shared/cluster/handshake";
 import { type ClusterIdentity, loadClusterIdentity } from "../../shared/cluster/keys";
 import { certificateExpiry } from "../../shared/cluster/pki";
 import type { Conf } from "../../shared/conf/options";
+import { LatestOnly } from "../../shared/util/latest-only";
 import { KONG_VERSION } from "../../shared/version";
 import { createAdminApp } from "../admin/app";
 import { DataPlaneStore } from "../cluster/data-planes";
+import { readConfigState } from "../cluster/export";
 import { Hub } from "../cluster/hub";
-import { Publisher } from "../cluster/publisher";
+import { Publisher, type Snapshot } from "../cluster/publisher";
 import { createDaos } from "../dao";
 import { CONFIG_CHANNEL } from "../dao/config-version";
 import { type Database, openPglite, openPostgres } from "../db/client";
 import { checkAdminExposure, serveAdmin } from "./admin-server";
 import { createClusterListener } from "./cluster-listener";
 import { DeflateThreads } from "./deflate-threads";
+import { keepSnapshot, type NotKept, readKeptSnapshot } from "./kept-snapshot";
 import { loadNodeId } from "./node-id";
 import { readPemOption } from "./pem-option";
 import { RestThread } from "./rest-thread";
@@ -153,9 +156,30 @@ export async function startControlPlane(
     cpId: nodeId,
     pollInterval: conf.db_update_frequency * 1000,
     maxPayload: conf.cluster_max_payload,
-    onSnapshot: (s) => hub.publish(s),
+    onSnapshot: (s) => {
+      hub.publish(s);
+      keeper.offer({ snapshot: s, kid: trust.kid });
+    },
     log,
   });
+  // the last snapshot this node signed, served until the first build is done if nothing changed
+  const keptPath = join(conf.prefix, KEPT_SNAPSHOT);
+  const keeper = new LatestOnly<{ snapshot: Snapshot; kid: string }>(
+    ({ snapshot, kid }) => keepSnapshot(keptPath, snapshot, kid),
+    (e) => log(`[lintel] cluster: could not keep the snapshot in ${keptPath}: ${e}`),
+  );
+  const kept = await readKeptSnapshot(keptPath, {
+    kid: trust.kid,
+    signer: trust.identity.chain[0] as Uint8Array,
+    maxPayload: conf.cluster_max_payload,
+    current: () => readConfigState(database.db),
+  });
+  if (kept.ok) {
+    publisher.restore(kept.snapshot);
+    log(
+      `[lintel] cluster: serving the snapshot kept in ${keptPath} (config version ${kept.snapshot.manifest.version}) while the first build runs`,
+    );
+  } else if (kept.why.reason !== "none") log(`[lintel] cluster: ${notKept(keptPath, kept.why)}; building`);
   await publisher.start();
   // writes made by other CP nodes on the same database: pushed as soon as they commit
   const unlisten = await database.listen(
@@ -221,6 +245,7 @@ export async function startControlPlane(
       clearInterval(reaper);
       await unlisten();
       publisher?.stop();
+      await publisher?.idle();
       hub.closeAll();
       wss.close();
       await new Promise<void>((r) => clusterServer.close(() => r()));
@@ -228,8 +253,25 @@ export async function startControlPlane(
       await database.close();
       await deflate.close();
       await rest?.close();
+      await keeper.idle();
     },
   };
+}
+
+/** The file in the prefix that holds the last snapshot the node signed. */
+export const KEPT_SNAPSHOT = "cluster-snapshot";
+
+function notKept(path: string, why: Exclude<NotKept, { reason: "none" }>): string {
+  switch (why.reason) {
+    case "unreadable":
+      return `the snapshot kept in ${path} is not used: ${why.detail}`;
+    case "other_key":
+      return `the snapshot kept in ${path} was signed with another certificate (${why.kid})`;
+    case "other_lintel":
+      return `the snapshot kept in ${path} was built by Lintel ${why.lintel}`;
+    case "out_of_date":
+      return `the snapshot kept in ${path} is of config version ${why.kept.version}; the database has changed since`;
+  }
 }
 
 const unbracket = (host: string) => host.replace(/^\[|\]$/g, "");
