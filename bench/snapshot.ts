@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
@@ -22,7 +24,7 @@ import { hotPart, openManifest, openSnapshot, sealSnapshot } from "../shared/sna
 import type { Envelope, Manifest } from "../shared/snapshot/envelope";
 import { utf8 } from "../shared/util/bytes";
 import { type SnapshotShape, syntheticConfig } from "../tests/helpers/synthetic-config";
-import type { FirstBuild } from "./first-build";
+import type { FirstBuild, Restored } from "./first-build";
 import { median } from "./load";
 
 export type SnapshotRow = {
@@ -58,6 +60,8 @@ export type SnapshotRow = {
   /** The first export and build in a new process, as a control plane starts: medians of `NEW_PROCESS_RUNS`. */
   newProcessExportMs: number;
   newProcessBuildMs: number;
+  /** A new process's read of the snapshot the build before kept: a CP restarting, config unchanged. */
+  newProcessRestoreMs: number;
   /** The same build with every run compressed on the building thread (the publisher before). */
   inlineBuildMs: number;
   writeExportMs: number;
@@ -240,8 +244,8 @@ export const NEW_PROCESS_RUNS = 3;
  * process: nothing compiled yet, the heap at its smallest), medians.
  */
 async function firstBuildsInNewProcesses(opts: { url: string; cert: string; key: string }) {
-  const runs: FirstBuild[] = [];
-  for (let i = 0; i < NEW_PROCESS_RUNS; i++) {
+  const dir = mkdtempSync(join(tmpdir(), "lintel-bench-kept-"));
+  const run = async <T>(restore: boolean): Promise<T> => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [join(import.meta.dirname, "..", "bin", "run-ts.mjs"), join(import.meta.dirname, "first-build.ts")],
@@ -251,16 +255,27 @@ async function firstBuildsInNewProcesses(opts: { url: string; cert: string; key:
           LINTEL_BENCH_DB: opts.url,
           LINTEL_BENCH_CERT: opts.cert,
           LINTEL_BENCH_CERT_KEY: opts.key,
+          LINTEL_BENCH_KEPT: join(dir, "cluster-snapshot"),
+          ...(restore ? { LINTEL_BENCH_RESTORE: "1" } : {}),
         },
       },
     );
     // the child's last line is its result
-    runs.push(JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as FirstBuild);
-  }
-  return {
-    newProcessExportMs: median(runs.map((r) => r.exportMs)),
-    newProcessBuildMs: median(runs.map((r) => r.buildMs)),
+    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as T;
   };
+  try {
+    const builds: FirstBuild[] = [];
+    for (let i = 0; i < NEW_PROCESS_RUNS; i++) builds.push(await run<FirstBuild>(false));
+    const restores: Restored[] = [];
+    for (let i = 0; i < NEW_PROCESS_RUNS; i++) restores.push(await run<Restored>(true));
+    return {
+      newProcessExportMs: median(builds.map((r) => r.exportMs)),
+      newProcessBuildMs: median(builds.map((r) => r.buildMs)),
+      newProcessRestoreMs: median(restores.map((r) => r.restoreMs)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
