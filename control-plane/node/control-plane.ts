@@ -245,7 +245,11 @@ export async function startControlPlane(
       clearInterval(reaper);
       await unlisten();
       publisher?.stop();
-      await publisher?.idle();
+      // a build under way ends before its database closes, unless that database no longer answers
+      await Promise.race([
+        publisher?.idle(),
+        new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
+      ]);
       hub.closeAll();
       wss.close();
       await new Promise<void>((r) => clusterServer.close(() => r()));
@@ -257,6 +261,9 @@ export async function startControlPlane(
     },
   };
 }
+
+/** How long a close waits for a build under way. */
+const CLOSE_WAIT_MS = 10_000;
 
 /** The file in the prefix that holds the last snapshot the node signed. */
 export const KEPT_SNAPSHOT = "cluster-snapshot";
